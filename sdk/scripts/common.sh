@@ -1,0 +1,65 @@
+# --- fortress common: helpers shared by every Fortress host script (inlined at render time) ---
+FORTRESS_STATE_DIR=/var/lib/fortress
+FORTRESS_CHANGED=()
+
+log() { printf '%s: %s\n' "${FORTRESS_SCRIPT:-fortress}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Records that something on the host changed; the summary line lists them.
+changed() { FORTRESS_CHANGED+=("$1"); }
+
+# Prints the one summary line tests and operators read: what this run changed, or none.
+summary() {
+  if ((${#FORTRESS_CHANGED[@]})); then
+    printf '%s: changed: %s\n' "${FORTRESS_SCRIPT:-fortress}" "${FORTRESS_CHANGED[*]}"
+  else
+    printf '%s: changed: none\n' "${FORTRESS_SCRIPT:-fortress}"
+  fi
+}
+
+# Writes CONTENT to PATH with MODE only when it differs. The file it replaces is kept under
+# $FORTRESS_STATE_DIR/backup so a later step can roll back. Returns 0 when it wrote, 1 when the
+# file was already right.
+install_file() {
+  local path=$1 mode=$2 content=$3 dir tmp backup
+  if [[ -f $path ]] && [[ "$(cat "$path"; printf x)" == "${content}x" ]] &&
+    [[ "$(stat -c '%a' "$path")" == "${mode#0}" ]]; then
+    return 1
+  fi
+  dir=$(dirname "$path")
+  mkdir -p "$dir"
+  if [[ -f $path ]]; then
+    backup="$FORTRESS_STATE_DIR/backup$path"
+    mkdir -p "$(dirname "$backup")"
+    cp -p "$path" "$backup"
+  fi
+  tmp=$(mktemp "$dir/.fortress.XXXXXX")
+  printf '%s' "$content" >"$tmp"
+  chmod "$mode" "$tmp"
+  mv -f "$tmp" "$path"
+  return 0
+}
+
+# True when every named Debian package is installed.
+package_installed() {
+  [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]
+}
+
+# Installs the packages that are missing, and only those: offline hosts with everything baked in
+# never touch the network.
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    package_installed "$p" || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # cloud-init and unattended-upgrades hold the dpkg lock on a fresh cloud host; wait for it.
+  apt-get -o DPkg::Lock::Timeout=300 update -qq ||
+    die "apt-get update failed; the host needs a package mirror for: ${missing[*]}"
+  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    die "could not install ${missing[*]}"
+  changed "packages(${missing[*]})"
+}
+# --- end fortress common ---

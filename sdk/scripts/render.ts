@@ -1,0 +1,61 @@
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+
+/** Quotes a value for bash so that it stays one literal word, whatever it holds. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A short, stable hash of rendered content, for triggers and change detection. */
+export function contentHash(content: string): string {
+  return createHash("sha256").update(content).digest("hex").slice(0, 16);
+}
+
+const COMMON_MARKER = "# @fortress-common";
+const PLACEHOLDER = /@@([A-Z][A-Z0-9_]*)@@/g;
+
+/** The helpers every host script shares, inlined where a template has the `# @fortress-common` line. */
+export function commonShellLibrary(): string {
+  return fs.readFileSync(path.join(__dirname, "common.sh"), "utf8");
+}
+
+/**
+ * Fills a script template. Each `@@NAME@@` placeholder becomes the shell-quoted value, so data can
+ * never turn into code; the template decides where values go and must use them as whole words
+ * (`NAME=@@NAME@@`). A placeholder without a value, or a value no placeholder uses, is a bug in
+ * the caller and throws.
+ */
+export function renderTemplate(template: string, values: Readonly<Record<string, string | number>>): string {
+  const used = new Set<string>();
+  const rendered = template.replace(PLACEHOLDER, (_match, name: string) => {
+    if (!(name in values)) throw new Error(`script template needs a value for @@${name}@@`);
+    used.add(name);
+    return shellQuote(String(values[name]));
+  });
+  const unused = Object.keys(values).filter((k) => !used.has(k));
+  if (unused.length > 0) throw new Error(`script template has no placeholder for ${unused.join(", ")}`);
+  return rendered.includes(COMMON_MARKER)
+    ? rendered.replace(COMMON_MARKER, commonShellLibrary().trimEnd())
+    : rendered;
+}
+
+/** Reads a template that ships next to a component and fills it. */
+export function renderScriptFile(file: string, values: Readonly<Record<string, string | number>>): string {
+  return renderTemplate(fs.readFileSync(file, "utf8"), values);
+}
+
+const SCRIPT_END = "FORTRESS_SCRIPT_END";
+
+/**
+ * The command line that runs a rendered script on a host, as `@pulumi/command` sends it: the
+ * script verbatim in a quoted here-document (readable in a diff, no escaping), handed to
+ * `bash -c` so the login shell does not matter, under `sudo -n` for a user other than root.
+ * Standard input stays free for secrets.
+ */
+export function bashCommand(script: string, user: string, scriptName: string): string {
+  if (script.split("\n").includes(SCRIPT_END))
+    throw new Error(`a script must not contain a line ${SCRIPT_END}`);
+  const sudo = user === "root" ? "" : "sudo -n ";
+  return `${sudo}bash -c "$(cat <<'${SCRIPT_END}'\n${script.replace(/\n$/, "")}\n${SCRIPT_END}\n)" ${shellQuote(scriptName)}`;
+}
