@@ -1,0 +1,6 @@
+// The package entry: every component, and the sdk types and functions a consumer needs.
+export * from "./components";
+export { FortressInputError, InputProblem } from "./sdk/errors";
+export * from "./sdk/residency";
+export { DEFAULT_SYSCTL, BASELINE_PACKAGES, SysctlSetting } from "./sdk/host";
+export * as testing from "./sdk/testing/mocks";

@@ -1,0 +1,65 @@
+import * as assert from "assert";
+import * as path from "path";
+import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+interface Schema {
+  name: string;
+  resources: Record<
+    string,
+    {
+      isComponent?: boolean;
+      inputProperties: Record<string, unknown>;
+      requiredInputs?: string[];
+      properties: Record<string, unknown>;
+    }
+  >;
+  types: Record<string, { properties: Record<string, unknown> }>;
+}
+
+/**
+ * Consumers in Python, Go, .NET and YAML get the components through Pulumi's component schema
+ * analyzer. If a component's args stop being inferable (a union, a function, an inline type...),
+ * the analyzer throws and this test fails with its message.
+ */
+describe("the component schema (other Pulumi languages)", function () {
+  this.timeout(180_000);
+  let schema: Schema;
+
+  before(async () => {
+    const entry = (await import(path.join(ROOT, "index.ts"))) as Record<string, unknown>;
+    const provider = new ComponentProvider({
+      name: "fortress",
+      dirname: ROOT,
+      components: getPulumiComponents(entry),
+    });
+    schema = JSON.parse(await provider.getSchema()) as Schema;
+  });
+
+  it("is the fortress package", () => assert.strictEqual(schema.name, "fortress"));
+
+  it("has KvmNode as a component with its args and outputs", () => {
+    const node = schema.resources["fortress:index:KvmNode"];
+    assert.ok(node, `resources: ${Object.keys(schema.resources).join(", ")}`);
+    assert.strictEqual(node.isComponent, true);
+    assert.deepStrictEqual(Object.keys(node.inputProperties).sort(), [
+      "ec2",
+      "existing",
+      "extraPackages",
+      "firewall",
+      "placement",
+      "sysctl",
+    ]);
+    assert.deepStrictEqual(node.requiredInputs, ["placement"]);
+    for (const output of ["connection", "placement", "labels", "publicAddress", "privateAddress", "ready"]) {
+      assert.ok(output in node.properties, `output ${output}`);
+    }
+  });
+
+  it("describes the mode sub-objects as types", () => {
+    assert.ok(schema.types["fortress:index:ExistingServerArgs"]);
+    assert.ok(schema.types["fortress:index:Ec2InstanceArgs"]);
+    assert.ok(schema.types["fortress:index:Placement"]);
+  });
+});

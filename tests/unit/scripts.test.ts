@@ -1,0 +1,155 @@
+import * as assert from "assert";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+  renderBaselineScript,
+  renderFirewallConfirmScript,
+  renderTeardownScript,
+} from "../../components/kvmNode/scripts";
+import { InputProblems } from "../../sdk/errors";
+import { renderFirewallRuleset, resolveHostBaseline } from "../../sdk/host";
+import { bashCommand } from "../../sdk/scripts/render";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+const spec = (firewall = {}) => {
+  const problems = new InputProblems();
+  const s = resolveHostBaseline(
+    { sshPort: 22, extraPackages: ["wireguard-tools"], firewall: { allowedTcpPorts: [443], ...firewall } },
+    problems,
+  );
+  problems.throwIfAny("test");
+  return s;
+};
+
+/**
+ * Every script template a component ships, rendered the ways it can be. A new template without
+ * an entry here fails the coverage test below, so no script escapes shellcheck.
+ */
+const RENDERED: Record<string, string[]> = {
+  "components/kvmNode/baseline.sh": [
+    renderBaselineScript(spec()),
+    renderBaselineScript(spec({ enabled: false })),
+  ],
+  "components/kvmNode/firewall-confirm.sh": [renderFirewallConfirmScript(spec())],
+  "components/kvmNode/teardown.sh": [renderTeardownScript()],
+};
+
+function templatesOnDisk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return templatesOnDisk(full);
+    return e.name.endsWith(".sh") ? [path.relative(ROOT, full)] : [];
+  });
+}
+
+describe("rendered host scripts", () => {
+  it("cover every script template in components/", () => {
+    assert.deepStrictEqual(
+      Object.keys(RENDERED).sort(),
+      templatesOnDisk(path.join(ROOT, "components")).sort(),
+    );
+  });
+
+  for (const [template, scripts] of Object.entries(RENDERED)) {
+    scripts.forEach((script, i) => {
+      it(`${template} #${i + 1} passes shellcheck with no finding at any severity`, () => {
+        const r = spawnSync("shellcheck", ["--shell=bash", "--severity=style", "--external-sources", "-"], {
+          input: script,
+          encoding: "utf8",
+        });
+        assert.ok(
+          !r.error,
+          `shellcheck could not run (${String(r.error)}); install it: apt-get install shellcheck`,
+        );
+        assert.strictEqual(r.stdout + r.stderr, "");
+        assert.strictEqual(r.status, 0);
+      });
+
+      it(`${template} #${i + 1} is strict bash with no placeholder left`, () => {
+        assert.match(script, /^#!\/usr\/bin\/env bash\n/);
+        assert.match(script, /\nset -euo pipefail\n/);
+        assert.doesNotMatch(script, /@@[A-Z_]+@@/);
+        assert.doesNotMatch(script, /# @fortress-common/);
+        execFileSync("bash", ["-n"], { input: script });
+      });
+    });
+  }
+});
+
+describe("the command line that carries a script to a host", () => {
+  const script = [
+    "#!/usr/bin/env bash",
+    "set -euo pipefail",
+    "quote='it'\\''s \"$HOME\" `x` \\n'",
+    "read -r secret",
+    'printf \'%s|%s|%s\\n\' "$0" "$quote" "${#secret}"',
+    "",
+  ].join("\n");
+
+  it("runs the script verbatim under any POSIX login shell, with stdin left for secrets", () => {
+    for (const shell of ["sh", "bash"]) {
+      const out = execFileSync(shell, ["-c", bashCommand(script, "root", "fortress-demo")], {
+        input: "s3cret\n",
+        encoding: "utf8",
+      });
+      assert.strictEqual(out, 'fortress-demo|it\'s "$HOME" `x` \\n|6\n');
+    }
+  });
+
+  it("goes through sudo for another user and refuses a script that could end the here-document", () => {
+    assert.match(bashCommand(script, "debian", "x"), /^sudo -n bash -c "\$\(cat <<'FORTRESS_SCRIPT_END'\n/);
+    assert.throws(() => bashCommand("echo\nFORTRESS_SCRIPT_END\necho", "root", "x"), /must not contain/);
+  });
+});
+
+describe("the firewall ruleset", () => {
+  it("is accepted by the real nft, in a network namespace of its own", function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fortress-nft-"));
+    try {
+      const file = path.join(dir, "firewall.nft");
+      fs.mkdirSync(path.join(dir, "firewall.d"));
+      fs.writeFileSync(
+        path.join(dir, "firewall.d", "10-mesh.nft"),
+        "add element inet fortress udp_ports { 51820 }\n",
+      );
+      const ruleset = renderFirewallRuleset({
+        ...spec({ allowedUdpPorts: [53], trustedInterfaces: ["wg0"] }).firewall,
+      }).replace("/etc/fortress/firewall.d/", `${dir}/firewall.d/`);
+      fs.writeFileSync(file, ruleset);
+      // Apply it for real inside a throwaway namespace and read back what the kernel holds.
+      const listed = execFileSync(
+        "unshare",
+        ["--net", "sh", "-c", `nft -f ${file} && nft list table inet fortress`],
+        {
+          encoding: "utf8",
+        },
+      );
+      assert.match(listed, /policy drop;/);
+      assert.match(listed, /elements = \{ 22, 443 \}/);
+      assert.match(listed, /elements = \{ 53, 51820 \}/);
+      assert.match(listed, /elements = \{ "wg0" \}/);
+      // Applying twice is the same as once: the file recreates only its own table.
+      const twice = execFileSync(
+        "unshare",
+        ["--net", "sh", "-c", `nft -f ${file} && nft -f ${file} && nft list ruleset | grep -c 'chain input'`],
+        { encoding: "utf8" },
+      );
+      assert.strictEqual(twice.trim(), "1");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps established connections and SSH ahead of everything else", () => {
+    const rules = renderFirewallRuleset(spec().firewall)
+      .split("\n")
+      .map((l) => l.trim());
+    const at = (rule: string) => rules.indexOf(rule);
+    assert.ok(at("ct state established,related accept") > 0);
+    assert.ok(at("ct state established,related accept") < at("tcp dport @tcp_ports accept"));
+    assert.ok(at("tcp dport @tcp_ports accept") < at("udp dport @udp_ports accept"));
+  });
+});
