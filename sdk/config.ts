@@ -1,0 +1,67 @@
+import { FortressInputError, InputProblems } from "./errors";
+
+/** One node of a stack, as written in `stacks/Pulumi.<stack>.yaml` under `fortress:nodes`. */
+export interface NodeConfig {
+  readonly name: string;
+  /** The rest is handed to KvmNode as its args, which validates it. */
+  readonly args: Readonly<Record<string, unknown>>;
+}
+
+const NODE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+/**
+ * Checks the shape of `fortress:nodes`: a list of objects with unique names. What each node says
+ * is checked by KvmNode itself; the stack prefixes its errors with the config path.
+ */
+export function parseNodesConfig(raw: unknown, key = "fortress:nodes"): NodeConfig[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    throw new FortressInputError(key, "must be a non-empty list of nodes, each with a name and a placement");
+  }
+  const problems = new InputProblems();
+  const seen = new Set<string>();
+  const nodes: NodeConfig[] = [];
+  raw.forEach((item: unknown, i) => {
+    const path = `${key}[${i}]`;
+    if (typeof item !== "object" || item === null || Array.isArray(item)) {
+      problems.add(path, "must be an object with name, placement and existing or ec2");
+      return;
+    }
+    const { name, ...args } = item as Record<string, unknown>;
+    if (typeof name !== "string" || !NODE_NAME.test(name)) {
+      problems.add(
+        `${path}.name`,
+        `${JSON.stringify(name)} is not a node name; use lower-case letters, digits and "-", starting with a letter`,
+      );
+      return;
+    }
+    if (
+      !problems.check(
+        !seen.has(name),
+        `${path}.name`,
+        `"${name}" is used by another node; names must be unique`,
+      )
+    )
+      return;
+    seen.add(name);
+    nodes.push({ name, args });
+  });
+  problems.throwIfAny(key);
+  return nodes;
+}
+
+/** Runs `fn`, and re-roots any input error it throws under the config key the input came from. */
+export function underConfigKey<T>(key: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof FortressInputError) {
+      const rooted = new FortressInputError(`${key}.${e.propertyPath}`, e.reason);
+      // A multi-problem message lists each path; root every one of them.
+      rooted.message = e.message.includes("\n")
+        ? e.message.replace(/^ {2}- /gm, `  - ${key}.`)
+        : rooted.message;
+      throw rooted;
+    }
+    throw e;
+  }
+}

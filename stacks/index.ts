@@ -1,0 +1,5 @@
+// Program entry named by Pulumi.yaml (`main: stacks/`). The exports are the stack outputs.
+import { fortressProgram } from "./program";
+
+const outputs = fortressProgram();
+export const nodes = outputs.nodes;
