@@ -1,1 +1,2 @@
 export * from "./kvmNode/kvmNode";
+export * from "./wireGuardMesh/wireGuardMesh";

@@ -89,6 +89,32 @@ export interface NodeConnection {
   readonly perDialTimeout: number;
 }
 
+/**
+ * A prepared host as the components built on it take it (WireGuardMesh, GtidMySql, K3sCluster):
+ * plain data rather than a KvmNode, so programs in other Pulumi languages can pass it too.
+ * `KvmNode.host()` gives it; any other SSH-reachable, prepared host can be described by hand.
+ */
+export interface HostArgs {
+  /** The host's stable key: children of later components are named after it. */
+  readonly name: string;
+  /** How to reach it over SSH (a secret: it holds the private key). */
+  readonly connection: pulumi.Input<NodeConnection>;
+  /** The address its peers reach it on (the mesh endpoint). */
+  readonly publicAddress: pulumi.Input<string>;
+  /** Where it runs, for the residency rules of what is placed on it. */
+  readonly placement: Placement;
+  /** The step that prepared it; commands on the host run after it. */
+  readonly ready?: remote.Command;
+}
+
+/**
+ * The SSH user of a connection, out of the secret connection: a user name is no secret, and a
+ * script rendered from it must stay readable in state and diffs.
+ */
+export function sshUser(connection: pulumi.Input<NodeConnection>): pulumi.Output<string> {
+  return pulumi.unsecret(pulumi.output(connection).apply((c) => c.user));
+}
+
 const DEBIAN_AMI_OWNER = "136693071363";
 const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( \S+)?$/;
 
@@ -114,6 +140,9 @@ export class KvmNode extends pulumi.ComponentResource {
 
   /** The plain placement, for the residency rules of components built on this node. */
   public readonly resolvedPlacement: ResolvedPlacement;
+  /** The node's name, the key later components name their children after. */
+  public readonly nodeName: string;
+  private readonly placementArgs: Placement;
 
   constructor(name: string, args: KvmNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fortress:index:KvmNode", name, args, opts);
@@ -139,6 +168,8 @@ export class KvmNode extends pulumi.ComponentResource {
     problems.throwIfAny(`KvmNode "${name}"`);
     // After throwIfAny, placement is resolved.
     this.resolvedPlacement = placement!;
+    this.nodeName = name;
+    this.placementArgs = args.placement;
     this.placement = pulumi.output(this.resolvedPlacement);
     this.labels = pulumi.output(placementLabels(this.resolvedPlacement));
 
@@ -194,6 +225,17 @@ export class KvmNode extends pulumi.ComponentResource {
       baselineLog: this.baselineLog,
       ready: this.ready,
     });
+  }
+
+  /** This node as the components built on it take it. */
+  host(): HostArgs {
+    return {
+      name: this.nodeName,
+      connection: this.connection,
+      publicAddress: this.publicAddress,
+      placement: this.placementArgs,
+      ready: this.ready,
+    };
   }
 
   private existingTarget(e: ExistingServerArgs): Target {

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 /** A resource the program registered, as the engine would have received it. */
@@ -16,6 +17,11 @@ export interface RecordedInvoke {
   readonly inputs: Record<string, unknown>;
 }
 
+export interface MockResult {
+  readonly id: string | undefined;
+  readonly state: Record<string, unknown>;
+}
+
 export type InvokeHandler = (inputs: Record<string, unknown>) => Record<string, unknown>;
 
 /**
@@ -29,6 +35,7 @@ const SECRET_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
 };
 
 let counter = 0;
+const fakeWireGuardKey = (name: string): string => createHash("sha256").update(name).digest("base64");
 const fakeKey = (kind: string, name: string): string => `${kind}-${name}-${++counter}`;
 
 /** Output values a provider computes, for the types our components create. */
@@ -51,7 +58,11 @@ function providerOutputs(
     case "aws:ec2/keyPair:KeyPair":
       return { keyName: inputs.keyName ?? name };
     case "command:remote:Command":
-      return { stdout: "", stderr: "" };
+      // Our own key generation prints a WireGuard public key; answer with a well-formed one.
+      return {
+        stdout: String(inputs.create).includes("fortress-wireguard-keygen") ? `${fakeWireGuardKey(name)}\n` : "",
+        stderr: "",
+      };
     default:
       return {};
   }
@@ -96,10 +107,12 @@ export class FortressMocks implements pulumi.runtime.Mocks {
     this.invokes.length = 0;
   }
 
-  newResource(args: pulumi.runtime.MockResourceArgs): {
-    id: string | undefined;
-    state: Record<string, unknown>;
-  } {
+  newResource(args: pulumi.runtime.MockResourceArgs): MockResult | Promise<MockResult> {
+    return this.record(args);
+  }
+
+  /** Records a registration and answers it the way the provider would. */
+  protected record(args: pulumi.runtime.MockResourceArgs): MockResult {
     const { plain, secret } = unwrapSecrets(args.inputs as Record<string, unknown>);
     this.resources.push({
       type: args.type,
@@ -143,11 +156,7 @@ export class FortressMocks implements pulumi.runtime.Mocks {
  * Installs the mocks. Call it before importing any module that creates resources at load time
  * (a stack program), and before constructing components.
  */
-export function installMocks(
-  mocks: FortressMocks = new FortressMocks(),
-  project = "fortress",
-  stack = "test",
-): FortressMocks {
+export function installMocks<T extends FortressMocks>(mocks: T, project = "fortress", stack = "test"): T {
   void pulumi.runtime.setMocks(mocks, project, stack, false);
   return mocks;
 }

@@ -11,6 +11,13 @@ import {
 import { InputProblems } from "../../sdk/errors";
 import { renderFirewallRuleset, resolveHostBaseline } from "../../sdk/host";
 import { bashCommand } from "../../sdk/scripts/render";
+import {
+  renderApplyScript,
+  renderKeyRemoveScript,
+  renderKeygenScript,
+  renderTeardownScript as renderMeshTeardownScript,
+} from "../../components/wireGuardMesh/scripts";
+import { renderWireGuardConfig } from "../../sdk/wireguard";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -35,7 +42,21 @@ const RENDERED: Record<string, string[]> = {
   ],
   "components/kvmNode/firewall-confirm.sh": [renderFirewallConfirmScript(spec())],
   "components/kvmNode/teardown.sh": [renderTeardownScript()],
+  "components/wireGuardMesh/keygen.sh": [renderKeygenScript()],
+  "components/wireGuardMesh/keyremove.sh": [renderKeyRemoveScript()],
+  "components/wireGuardMesh/apply.sh": [renderApplyScript(meshConfig(), "10.100.0.1", 24, 51820)],
+  "components/wireGuardMesh/teardown.sh": [renderMeshTeardownScript()],
 };
+
+function meshConfig(
+  peerKey = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=",
+  homeKey = "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=",
+): string {
+  return renderWireGuardConfig({ name: "osl-1", address: "10.100.0.1", prefix: 24, listenPort: 51820 }, [
+    { name: "osl-2", publicKey: peerKey, address: "10.100.0.2", endpoint: "192.0.2.2:51820" },
+    { name: "home", publicKey: homeKey, address: "10.100.0.3", persistentKeepalive: 25 },
+  ]);
+}
 
 function templatesOnDisk(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -102,6 +123,47 @@ describe("the command line that carries a script to a host", () => {
   it("goes through sudo for another user and refuses a script that could end the here-document", () => {
     assert.match(bashCommand(script, "debian", "x"), /^sudo -n bash -c "\$\(cat <<'FORTRESS_SCRIPT_END'\n/);
     assert.throws(() => bashCommand("echo\nFORTRESS_SCRIPT_END\necho", "root", "x"), /must not contain/);
+  });
+});
+
+describe("the rendered WireGuard configuration", () => {
+  it("is accepted by the real wg on a real (userspace) interface, in a network namespace of its own", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fortress-wg-"));
+    try {
+      const newPublicKey = () =>
+        execFileSync("sh", ["-c", "wg genkey | wg pubkey"], { encoding: "utf8" }).trim();
+      const peer = newPublicKey();
+      const privateKey = execFileSync("wg", ["genkey"], { encoding: "utf8" }).trim();
+      // As the apply script does on the host: the private key right after [Interface].
+      const conf = meshConfig(peer, newPublicKey()).replace(
+        "[Interface]",
+        `[Interface]\nPrivateKey = ${privateKey}`,
+      );
+      fs.writeFileSync(path.join(dir, "wg0.conf"), conf, { mode: 0o600 });
+      const shown = execFileSync(
+        "unshare",
+        [
+          "--net",
+          "bash",
+          "-c",
+          `wireguard-go -f wgt >/dev/null 2>&1 & pid=$!
+           for _ in $(seq 50); do ip link show wgt >/dev/null 2>&1 && break; sleep 0.1; done
+           wg setconf wgt <(wg-quick strip ${dir}/wg0.conf) && wg showconf wgt; status=$?
+           kill $pid; exit $status`,
+        ],
+        { encoding: "utf8" },
+      );
+      assert.match(shown, /ListenPort = 51820/);
+      assert.match(
+        shown,
+        new RegExp(
+          `PublicKey = ${peer.replace(/[+/]/g, "\\$&")}\nAllowedIPs = 10\.100\.0\.2/32\nEndpoint = 192\.0\.2\.2:51820`,
+        ),
+      );
+      assert.match(shown, /AllowedIPs = 10\.100\.0\.3\/32\nPersistentKeepalive = 25/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

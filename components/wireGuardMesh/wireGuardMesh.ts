@@ -1,0 +1,212 @@
+import { remote } from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { InputProblems } from "../../sdk/errors";
+import { bashCommand } from "../../sdk/scripts/render";
+import { checkPort } from "../../sdk/validate";
+import {
+  MeshPeer,
+  WIREGUARD_KEY,
+  endpointOf,
+  formatIpv4,
+  parseIpv4Cidr,
+  planMeshAddresses,
+  renderWireGuardConfig,
+} from "../../sdk/wireguard";
+import { HostArgs, sshUser } from "../kvmNode/kvmNode";
+import {
+  INTERFACE,
+  KEY_FILE,
+  renderApplyScript,
+  renderKeyRemoveScript,
+  renderKeygenScript,
+  renderTeardownScript,
+} from "./scripts";
+
+export interface WireGuardMeshArgs {
+  /** The hosts to join in a full mesh (`KvmNode.host()`). Each keeps its address when others come or go. */
+  readonly nodes: HostArgs[];
+  /** IPv4 range the addresses come from. Default `10.100.0.0/24`. Changing it renumbers every node. */
+  readonly cidr?: string;
+  /** Addresses pinned per node name (`{"osl-1": "10.100.0.1"}`); the others get a stable address from a hash of their name. */
+  readonly addresses?: { [node: string]: string };
+  /** UDP port every node listens on. Default 51820. */
+  readonly listenPort?: number;
+  /** Names of nodes behind NAT: every link of theirs sends keepalives, and they need no public endpoint. */
+  readonly natNodes?: string[];
+  /** Keepalive interval in seconds for links of nodes behind NAT. Default 25. */
+  readonly persistentKeepalive?: number;
+}
+
+const NODE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+/**
+ * A WireGuard full mesh (`wg0`) over a set of hosts. Private keys are made on each host and never
+ * leave it; configurations are rendered here as data and applied with `wg syncconf`, so a peer
+ * added or removed never drops the tunnels that did not change.
+ */
+export class WireGuardMesh extends pulumi.ComponentResource {
+  /** Mesh address of each node, by node name. */
+  public readonly addresses: pulumi.Output<{ [node: string]: string }>;
+  /** WireGuard public key of each node, by node name. */
+  public readonly publicKeys: pulumi.Output<{ [node: string]: string }>;
+  /** The peers (node names) of each node. */
+  public readonly peers: pulumi.Output<{ [node: string]: string[] }>;
+  /** The mesh range, e.g. `10.100.0.0/24`. */
+  public readonly cidr: pulumi.Output<string>;
+  /** The interface every node carries the mesh on: `wg0`. */
+  public readonly interfaceName: pulumi.Output<string>;
+  private readonly applied: Record<string, remote.Command> = {};
+
+  constructor(name: string, args: WireGuardMeshArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("fortress:index:WireGuardMesh", name, args, opts);
+
+    const problems = new InputProblems();
+    const nodes = args.nodes ?? [];
+    problems.check(nodes.length >= 2, "nodes", `has ${nodes.length} node(s); a mesh needs at least 2`);
+    const seen = new Set<string>();
+    nodes.forEach((n, i) => {
+      if (
+        !problems.check(
+          NODE_NAME.test(n.name ?? ""),
+          `nodes[${i}].name`,
+          `${JSON.stringify(n.name)} is not a node name; use lower-case letters, digits and "-", starting with a letter`,
+        )
+      )
+        return;
+      problems.check(
+        !seen.has(n.name),
+        `nodes[${i}].name`,
+        `"${n.name}" is in the mesh twice; each node joins once`,
+      );
+      seen.add(n.name);
+    });
+    const cidr = args.cidr ?? "10.100.0.0/24";
+    const network = parseIpv4Cidr(cidr, problems, "cidr");
+    const listenPort = args.listenPort ?? 51820;
+    checkPort(problems, listenPort, "listenPort");
+    const keepalive = args.persistentKeepalive ?? 25;
+    problems.check(
+      Number.isInteger(keepalive) && keepalive >= 1 && keepalive <= 65535,
+      "persistentKeepalive",
+      `${keepalive} is out of range; use 1 to 65535 seconds (25 keeps most NAT mappings open)`,
+    );
+    const natNodes = new Set(args.natNodes ?? []);
+    for (const n of natNodes) problems.check(seen.has(n), `natNodes`, `"${n}" is not a node of the mesh`);
+    const names = nodes.map((n) => n.name);
+    if (network) {
+      problems.check(
+        network.hostCount >= names.length,
+        "cidr",
+        `"${cidr}" has room for ${network.hostCount} nodes, not ${names.length}; use a larger range`,
+      );
+    }
+    const addresses =
+      network && problems.list.length === 0
+        ? planMeshAddresses(names, network, args.addresses ?? {}, problems, (n) => `addresses["${n}"]`)
+        : {};
+    problems.throwIfAny(`WireGuardMesh "${name}"`);
+    const prefix = network!.prefix;
+
+    // 1. Each host makes its key, once; only the public key comes back.
+    const publicKeys: Record<string, pulumi.Output<string>> = {};
+    for (const node of nodes) {
+      const user = sshUser(node.connection);
+      const keygen = new remote.Command(
+        `${name}-${node.name}-key`,
+        {
+          connection: node.connection,
+          create: user.apply((u) => bashCommand(renderKeygenScript(), u, "fortress-wireguard-keygen")),
+          delete: user.apply((u) => bashCommand(renderKeyRemoveScript(), u, "fortress-wireguard-keyremove")),
+        },
+        { parent: this, dependsOn: node.ready ? [node.ready] : [] },
+      );
+      publicKeys[node.name] = keygen.stdout.apply((out) => {
+        const key = out.trim().split("\n").pop() ?? "";
+        if (!WIREGUARD_KEY.test(key)) {
+          throw new pulumi.ResourceError(
+            `node "${node.name}" returned no WireGuard public key: ${JSON.stringify(out)}`,
+            this,
+          );
+        }
+        return key;
+      });
+    }
+
+    // Hosts cloned from one image may share a key; WireGuard would merge them into one peer.
+    const distinctKeys = pulumi.all(publicKeys).apply((keys) => {
+      const byKey = new Map<string, string>();
+      for (const [n, k] of Object.entries(keys)) {
+        const other = byKey.get(k);
+        if (other) {
+          throw new pulumi.ResourceError(
+            `nodes "${other}" and "${n}" have the same WireGuard key (a cloned host?); delete ${KEY_FILE} on one of them and run again`,
+            this,
+          );
+        }
+        byKey.set(k, n);
+      }
+      return keys;
+    });
+
+    // 2. Each host gets its configuration: every other node as a peer.
+    const peerNames: Record<string, string[]> = {};
+    for (const node of nodes) {
+      const others = nodes.filter((o) => o.name !== node.name);
+      peerNames[node.name] = others.map((o) => o.name).sort();
+      const peers = pulumi.all(
+        others.map((o) =>
+          pulumi.all([distinctKeys, o.publicAddress]).apply(([keys, host]): MeshPeer => {
+            const nat = natNodes.has(o.name) || natNodes.has(node.name);
+            return {
+              name: o.name,
+              publicKey: keys[o.name],
+              address: addresses[o.name],
+              // A node behind NAT cannot be dialled first; it dials out and keeps the mapping open.
+              endpoint: natNodes.has(o.name) ? undefined : endpointOf(host, listenPort),
+              persistentKeepalive: nat ? keepalive : undefined,
+            };
+          }),
+        ),
+      );
+      const user = sshUser(node.connection);
+      const self = { name: node.name, address: addresses[node.name], prefix, listenPort };
+      this.applied[node.name] = new remote.Command(
+        `${name}-${node.name}-config`,
+        {
+          connection: node.connection,
+          create: pulumi
+            .all([peers, user])
+            .apply(([p, u]) =>
+              bashCommand(
+                renderApplyScript(renderWireGuardConfig(self, p), self.address, prefix, listenPort),
+                u,
+                "fortress-wireguard",
+              ),
+            ),
+          delete: user.apply((u) => bashCommand(renderTeardownScript(), u, "fortress-wireguard-teardown")),
+        },
+        { parent: this },
+      );
+    }
+
+    this.addresses = pulumi.output(addresses);
+    this.publicKeys = pulumi.all(publicKeys);
+    this.peers = pulumi.output(peerNames);
+    this.cidr = pulumi.output(`${formatIpv4(network!.base)}/${prefix}`);
+    this.interfaceName = pulumi.output(INTERFACE);
+    this.registerOutputs({
+      addresses: this.addresses,
+      publicKeys: this.publicKeys,
+      peers: this.peers,
+      cidr: this.cidr,
+      interfaceName: this.interfaceName,
+    });
+  }
+
+  /** The command that configured `node`'s mesh interface: depend on it to use the mesh there. */
+  appliedOn(node: string): remote.Command {
+    const c = this.applied[node];
+    if (!c) throw new Error(`"${node}" is not a node of this mesh`);
+    return c;
+  }
+}

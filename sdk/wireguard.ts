@@ -1,0 +1,176 @@
+import { createHash } from "crypto";
+import * as net from "net";
+import { InputProblems } from "./errors";
+
+/** An IPv4 network the mesh takes its addresses from. */
+export interface Ipv4Network {
+  readonly base: number;
+  readonly prefix: number;
+  /** Usable host addresses: the network and broadcast addresses excluded. */
+  readonly hostCount: number;
+}
+
+const toInt = (ip: string): number => ip.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+/** Dotted form of an IPv4 address held as a number. */
+export const formatIpv4 = (n: number): string =>
+  [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
+
+/** Parses an IPv4 CIDR whose prefix leaves room for at least two hosts. */
+export function parseIpv4Cidr(
+  cidr: string,
+  problems: InputProblems,
+  propertyPath: string,
+): Ipv4Network | undefined {
+  const [address, prefixText, ...rest] = cidr.split("/");
+  const prefix = Number(prefixText);
+  if (
+    rest.length > 0 ||
+    net.isIPv4(address ?? "") === false ||
+    !/^\d{1,2}$/.test(prefixText ?? "") ||
+    prefix > 32
+  ) {
+    problems.add(propertyPath, `"${cidr}" is not an IPv4 CIDR; use a private range such as "10.100.0.0/24"`);
+    return undefined;
+  }
+  const size = 2 ** (32 - prefix);
+  const base = toInt(address) - (toInt(address) % size);
+  if (
+    !problems.check(
+      prefix <= 30,
+      propertyPath,
+      `"${cidr}" is too small for a mesh; use a prefix of /30 or shorter`,
+    )
+  ) {
+    return undefined;
+  }
+  return { base, prefix, hostCount: size - 2 };
+}
+
+/**
+ * A node's home address: a slot picked by a hash of its name alone, so no other node's presence
+ * can move it. Adding or removing a node therefore never renumbers another.
+ */
+function homeSlot(name: string, network: Ipv4Network): number {
+  const digest = createHash("sha256").update(name).digest();
+  return 1 + (digest.readUInt32BE(0) % network.hostCount);
+}
+
+/**
+ * Gives every node its mesh address: the pinned one when given, else its home slot. Two nodes on
+ * one address is an error that names both and a free address to pin, never a silent renumbering.
+ */
+export function planMeshAddresses(
+  names: readonly string[],
+  network: Ipv4Network,
+  pinned: Readonly<Record<string, string>>,
+  problems: InputProblems,
+  pathOf: (name: string) => string,
+): Record<string, string> {
+  const addresses: Record<string, string> = {};
+  const owner = new Map<string, string>();
+  const inRange = (n: number) => n > network.base && n < network.base + network.hostCount + 1;
+
+  for (const name of Object.keys(pinned)) {
+    if (!names.includes(name)) {
+      problems.add(pathOf(name), `names no node of the mesh; nodes are ${names.join(", ")}`);
+    }
+  }
+  // Pinned addresses first, so a hash slot can never take one a user chose.
+  const ordered = [...names].sort(
+    (a, b) => Number(!(a in pinned)) - Number(!(b in pinned)) || a.localeCompare(b),
+  );
+  for (const name of ordered) {
+    let address: string;
+    if (name in pinned) {
+      address = pinned[name];
+      const valid = net.isIPv4(address) && inRange(toInt(address));
+      const first = formatIpv4(network.base + 1);
+      const last = formatIpv4(network.base + network.hostCount);
+      if (
+        !problems.check(
+          valid,
+          pathOf(name),
+          `"${address}" is not a host address of the mesh; use ${first} to ${last}`,
+        )
+      ) {
+        continue;
+      }
+    } else {
+      address = formatIpv4(network.base + homeSlot(name, network));
+    }
+    const taken = owner.get(address);
+    if (taken !== undefined) {
+      problems.add(
+        pathOf(name),
+        `node "${name}" would get ${address}, which node "${taken}" has; pin one of them to a free address, e.g. "${freeAddress(network, owner, names, pinned)}"`,
+      );
+      continue;
+    }
+    owner.set(address, name);
+    addresses[name] = address;
+  }
+  return Object.fromEntries(names.filter((n) => n in addresses).map((n) => [n, addresses[n]]));
+}
+
+function freeAddress(
+  network: Ipv4Network,
+  owner: ReadonlyMap<string, string>,
+  names: readonly string[],
+  pinned: Readonly<Record<string, string>>,
+): string {
+  // Avoid the home slots of every node too, so the suggestion cannot collide later.
+  const homes = new Set(
+    names.filter((n) => !(n in pinned)).map((n) => formatIpv4(network.base + homeSlot(n, network))),
+  );
+  for (let slot = network.hostCount; slot >= 1; slot--) {
+    const candidate = formatIpv4(network.base + slot);
+    if (!owner.has(candidate) && !homes.has(candidate)) return candidate;
+  }
+  return "none left: use a larger cidr";
+}
+
+/** One peer in a node's WireGuard configuration. */
+export interface MeshPeer {
+  readonly name: string;
+  readonly publicKey: string;
+  readonly address: string;
+  /** host:port, or none for a peer behind NAT that others cannot reach first. */
+  readonly endpoint?: string;
+  readonly persistentKeepalive?: number;
+}
+
+/** `host:port`, with brackets around an IPv6 host. */
+export function endpointOf(host: string, port: number): string {
+  return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * The wg-quick configuration of one node, without its private key: the key never leaves the
+ * host, the apply script adds it there. Peers sorted by name, so the text changes only when the
+ * mesh does.
+ */
+export function renderWireGuardConfig(
+  self: {
+    readonly name: string;
+    readonly address: string;
+    readonly prefix: number;
+    readonly listenPort: number;
+  },
+  peers: readonly MeshPeer[],
+): string {
+  const lines = [
+    `# Managed by Fortress (WireGuardMesh), node ${self.name}. The apply script adds PrivateKey on the host.`,
+    "[Interface]",
+    `Address = ${self.address}/${self.prefix}`,
+    `ListenPort = ${self.listenPort}`,
+  ];
+  for (const p of [...peers].sort((a, b) => a.name.localeCompare(b.name))) {
+    lines.push("", `# ${p.name}`, "[Peer]", `PublicKey = ${p.publicKey}`, `AllowedIPs = ${p.address}/32`);
+    if (p.endpoint) lines.push(`Endpoint = ${p.endpoint}`);
+    if (p.persistentKeepalive) lines.push(`PersistentKeepalive = ${p.persistentKeepalive}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** A WireGuard public key: 32 bytes, base64. */
+export const WIREGUARD_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw480]=$/;
