@@ -60,7 +60,9 @@ function providerOutputs(
     case "command:remote:Command":
       // Our own key generation prints a WireGuard public key; answer with a well-formed one.
       return {
-        stdout: String(inputs.create).includes("fortress-wireguard-keygen") ? `${fakeWireGuardKey(name)}\n` : "",
+        stdout: String(inputs.create).includes("fortress-wireguard-keygen")
+          ? `${fakeWireGuardKey(name)}\n`
+          : "",
         stderr: "",
       };
     default:
