@@ -148,25 +148,26 @@ export class WireGuardMesh extends pulumi.ComponentResource {
       return keys;
     });
 
-    // 2. Each host gets its configuration: every other node as a peer.
+    // 2. Each host gets its configuration: every other node as a peer. The keys and endpoints are
+    // resolved once for the whole mesh, not once per pair, so a mesh of n nodes costs O(n) outputs.
+    const endpoints = pulumi.all(Object.fromEntries(nodes.map((n) => [n.name, n.publicAddress])));
+    const peerTable = pulumi.all([distinctKeys, endpoints]);
     const peerNames: Record<string, string[]> = {};
     for (const node of nodes) {
       const others = nodes.filter((o) => o.name !== node.name);
       peerNames[node.name] = others.map((o) => o.name).sort();
-      const peers = pulumi.all(
-        others.map((o) =>
-          pulumi.all([distinctKeys, o.publicAddress]).apply(([keys, host]): MeshPeer => {
-            const nat = natNodes.has(o.name) || natNodes.has(node.name);
-            return {
-              name: o.name,
-              publicKey: keys[o.name],
-              address: addresses[o.name],
-              // A node behind NAT cannot be dialled first; it dials out and keeps the mapping open.
-              endpoint: natNodes.has(o.name) ? undefined : endpointOf(host, listenPort),
-              persistentKeepalive: nat ? keepalive : undefined,
-            };
-          }),
-        ),
+      const peers = peerTable.apply(([keys, hosts]) =>
+        others.map((o): MeshPeer => {
+          const nat = natNodes.has(o.name) || natNodes.has(node.name);
+          return {
+            name: o.name,
+            publicKey: keys[o.name],
+            address: addresses[o.name],
+            // A node behind NAT cannot be dialled first; it dials out and keeps the mapping open.
+            endpoint: natNodes.has(o.name) ? undefined : endpointOf(hosts[o.name], listenPort),
+            persistentKeepalive: nat ? keepalive : undefined,
+          };
+        }),
       );
       const user = sshUser(node.connection);
       const self = { name: node.name, address: addresses[node.name], prefix, listenPort };
