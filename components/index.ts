@@ -1,2 +1,3 @@
 export * from "./kvmNode/kvmNode";
 export * from "./wireGuardMesh/wireGuardMesh";
+export * from "./k3sCluster/k3sCluster";

@@ -64,3 +64,4 @@ export {
   mandatoryViolations,
   validateResidencyPolicy,
 } from "./policy";
+export { type ResidencyArgs, checkResidencyNode, enforceResidency } from "./enforce";

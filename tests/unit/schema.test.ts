@@ -57,6 +57,13 @@ describe("the component schema (other Pulumi languages)", function () {
     }
   });
 
+  it("has every component of the package entry, under fortress:index", async () => {
+    const entry = (await import(path.join(ROOT, "index.ts"))) as Record<string, unknown>;
+    const components = getPulumiComponents(entry).map((c) => `fortress:index:${c.name}`);
+    assert.ok(components.length >= 3, components.join(", "));
+    for (const token of components) assert.strictEqual(schema.resources[token]?.isComponent, true, token);
+  });
+
   it("describes the mode sub-objects as types", () => {
     assert.ok(schema.types["fortress:index:ExistingServerArgs"]);
     assert.ok(schema.types["fortress:index:Ec2InstanceArgs"]);

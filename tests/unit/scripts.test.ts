@@ -18,6 +18,13 @@ import {
   renderTeardownScript as renderMeshTeardownScript,
 } from "../../components/wireGuardMesh/scripts";
 import { renderWireGuardConfig } from "../../sdk/wireguard";
+import {
+  renderConfigureScript,
+  renderInstallScript,
+  renderKubeconfigScript,
+  renderUninstallScript,
+} from "../../components/k3sCluster/scripts";
+import { k3sConfig, planK3sJoin, renderYaml } from "../../sdk/k3s";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -46,7 +53,39 @@ const RENDERED: Record<string, string[]> = {
   "components/wireGuardMesh/keyremove.sh": [renderKeyRemoveScript()],
   "components/wireGuardMesh/apply.sh": [renderApplyScript(meshConfig(), "10.100.0.1", 24, 51820)],
   "components/wireGuardMesh/teardown.sh": [renderMeshTeardownScript()],
+  ...k3sScripts(),
 };
+
+function k3sScripts(): Record<string, string[]> {
+  const [server, agent] = planK3sJoin(["osl-1"], ["fleet-1"]);
+  const upstream = { version: "v1.31.4+k3s1", mirror: "", installScriptUrl: "https://get.k3s.io" };
+  const mirror = { ...upstream, mirror: "https://mirror.example.no/k3s" };
+  const config = renderYaml(
+    k3sConfig({
+      plan: server,
+      meshAddress: "10.100.0.1",
+      publicAddress: "192.0.2.1",
+      meshInterface: "wg0",
+      labels: { region: "no" },
+      taints: [],
+      tlsSans: ["10.100.0.1"],
+      disable: ["traefik"],
+      tokenFile: "/etc/rancher/k3s/token",
+    }),
+  );
+  return {
+    "components/k3sCluster/install.sh": [
+      renderInstallScript(server, upstream),
+      renderInstallScript(agent, mirror),
+    ],
+    "components/k3sCluster/configure.sh": [
+      renderConfigureScript(server, config),
+      renderConfigureScript(agent, config),
+    ],
+    "components/k3sCluster/kubeconfig.sh": [renderKubeconfigScript("185.1.2.1")],
+    "components/k3sCluster/uninstall.sh": [renderUninstallScript(server), renderUninstallScript(agent)],
+  };
+}
 
 function meshConfig(
   peerKey = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=",

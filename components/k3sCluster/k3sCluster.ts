@@ -1,0 +1,215 @@
+import { remote } from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { InputProblems } from "../../sdk/errors";
+import { checkK3sVersion, k3sConfig, planK3sJoin, renderYaml } from "../../sdk/k3s";
+import { ResidencyArgs, checkResidencyNode, enforceResidency } from "../../sdk/residency";
+import { bashCommand } from "../../sdk/scripts/render";
+import { checkHost, checkInterfaceName } from "../../sdk/validate";
+import { HostArgs, sshUser } from "../kvmNode/kvmNode";
+import {
+  TOKEN_FILE,
+  renderConfigureScript,
+  renderInstallScript,
+  renderKubeconfigScript,
+  renderUninstallScript,
+} from "./scripts";
+
+/** Air-gapped installation: everything from a host the user controls. */
+export interface K3sMirrorArgs {
+  /**
+   * Base URL of the mirror. It serves `install.sh` (the upstream installer) and, per release,
+   * `<version>/k3s` (`k3s-arm64`), `<version>/k3s-airgap-images-<arch>.tar.zst` and
+   * `<version>/sha256sum-<arch>.txt`, as the k3s release page publishes them.
+   */
+  readonly url: string;
+}
+
+export interface K3sClusterArgs {
+  /** Server nodes: one, or an odd number of three or more (embedded etcd). Only Fortress nodes. */
+  readonly servers: HostArgs[];
+  /** Agent nodes, anywhere; Fleet nodes are tainted so only workloads that tolerate it land there. */
+  readonly agents?: HostArgs[];
+  /** Mesh address of every node (`WireGuardMesh.addresses`): all cluster traffic uses it. */
+  readonly addresses: pulumi.Input<{ [node: string]: pulumi.Input<string> }>;
+  /** The mesh interface flannel uses. Default `wg0`. */
+  readonly meshInterface?: string;
+  /** The pinned k3s release, e.g. `v1.31.4+k3s1`. Changing it upgrades the nodes one at a time. */
+  readonly version: string;
+  /** Install air-gapped from this mirror instead of the upstream installer. */
+  readonly mirror?: K3sMirrorArgs;
+  /** Packaged components to disable. Default `["traefik"]`, as in the seed. */
+  readonly disable?: string[];
+  /** Extra names or addresses for the API server certificate (the mesh and public addresses are always in). */
+  readonly tlsSans?: string[];
+  /** Where the program reaches the API: the kubeconfig points here. Default: the first server's public address. */
+  readonly apiEndpoint?: pulumi.Input<string>;
+  /** The residency policy the placement of the servers is checked against. */
+  readonly residency?: ResidencyArgs;
+}
+
+const UPSTREAM_INSTALLER = "https://get.k3s.io";
+const FLEET_TAINT = "fortress.io/fleet=true:NoSchedule";
+
+/**
+ * Kubernetes (k3s) across the mesh, with the control plane in the Fortress: servers only on
+ * nodes that may hold special-category data (etcd holds every secret of the cluster), agents
+ * anywhere, every node labelled from its placement and Fleet nodes tainted.
+ */
+export class K3sCluster extends pulumi.ComponentResource {
+  /** Admin kubeconfig (secret), pointed at `apiEndpoint`. */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** A Kubernetes provider for the cluster, for the components that follow. */
+  public readonly provider: k8s.Provider;
+  /** `https://<apiEndpoint>:6443`. */
+  public readonly apiServer: pulumi.Output<string>;
+  /** The nodes in the order they join (and restart): servers first, then agents. */
+  public readonly joinOrder: pulumi.Output<string[]>;
+  /** Node labels per node, as k3s registers them. */
+  public readonly nodeLabels: pulumi.Output<{ [node: string]: { [key: string]: string } }>;
+
+  constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("fortress:index:K3sCluster", name, args, opts);
+
+    const servers = args.servers ?? [];
+    const agents = args.agents ?? [];
+    const problems = new InputProblems();
+    problems.check(servers.length > 0, "servers", "needs at least one server node");
+    problems.check(
+      servers.length <= 1 || servers.length % 2 === 1,
+      "servers",
+      `has ${servers.length} nodes; embedded etcd needs an odd number (1, 3, 5...) to keep a quorum through a failure`,
+    );
+    checkK3sVersion(problems, args.version ?? "", "version");
+    const seen = new Set<string>();
+    const all = [
+      ...servers.map((h, i) => ({ h, path: `servers[${i}]` })),
+      ...agents.map((h, i) => ({ h, path: `agents[${i}]` })),
+    ];
+    for (const { h, path } of all) {
+      problems.check(
+        !seen.has(h.name),
+        `${path}.name`,
+        `"${h.name}" is in the cluster twice; a node is a server or an agent, once`,
+      );
+      seen.add(h.name);
+    }
+    const meshInterface = args.meshInterface ?? "wg0";
+    checkInterfaceName(problems, meshInterface, "meshInterface");
+    (args.tlsSans ?? []).forEach((san, i) => checkHost(problems, san, `tlsSans[${i}]`));
+    if (args.mirror) {
+      problems.check(
+        /^https?:\/\/[^\s'"]+$/.test(args.mirror.url ?? ""),
+        "mirror.url",
+        `"${args.mirror.url}" is not an http(s) URL, e.g. "https://mirror.example.no/k3s"`,
+      );
+    }
+    const nodes = all.flatMap(
+      ({ h, path }) => checkResidencyNode(problems, h.name, h.placement, `${path}.placement`) ?? [],
+    );
+    problems.throwIfAny(`K3sCluster "${name}"`);
+    enforceResidency(
+      { nodes, controlPlanes: [{ name, nodes: servers.map((s) => s.name) }] },
+      args.residency,
+      "servers",
+      `K3sCluster "${name}"`,
+    );
+
+    const labels = Object.fromEntries(nodes.map((n) => [n.name, n.labels]));
+    const plans = planK3sJoin(
+      servers.map((s) => s.name),
+      agents.map((a) => a.name),
+    );
+    const hosts = Object.fromEntries(all.map(({ h }) => [h.name, h]));
+    const token = new random.RandomPassword(
+      `${name}-token`,
+      { length: 48, special: false },
+      { parent: this },
+    );
+    const secretToken = pulumi.secret(token.result);
+    const source = {
+      version: args.version,
+      mirror: args.mirror?.url.replace(/\/+$/, "") ?? "",
+      installScriptUrl: UPSTREAM_INSTALLER,
+    };
+    const addresses = pulumi.output(args.addresses);
+    const first = hosts[plans[0].name];
+    const apiEndpoint = pulumi.output(args.apiEndpoint ?? first.publicAddress);
+
+    // One node at a time, in join order: each waits for the previous node's configure step.
+    let previous: remote.Command | undefined;
+    for (const plan of plans) {
+      const host = hosts[plan.name];
+      const user = sshUser(host.connection);
+      const install = new remote.Command(
+        `${name}-${plan.name}-install`,
+        {
+          connection: host.connection,
+          create: user.apply((u) =>
+            bashCommand(renderInstallScript(plan, source), u, "fortress-k3s-install"),
+          ),
+          delete: user.apply((u) => bashCommand(renderUninstallScript(plan), u, "fortress-k3s-uninstall")),
+        },
+        { parent: this, dependsOn: [...(host.ready ? [host.ready] : []), ...(previous ? [previous] : [])] },
+      );
+      const config = pulumi
+        .all([addresses, host.publicAddress, apiEndpoint])
+        .apply(([addr, publicAddress, endpoint]) => {
+          const meshAddress = addr[plan.name];
+          if (!meshAddress)
+            throw new pulumi.ResourceError(`addresses has no mesh address for node "${plan.name}"`, this);
+          return renderYaml(
+            k3sConfig({
+              plan,
+              meshAddress,
+              joinAddress: plan.joins ? addr[plan.joins] : undefined,
+              publicAddress,
+              meshInterface,
+              labels: labels[plan.name],
+              taints: labels[plan.name].region === "global" ? [FLEET_TAINT] : [],
+              tlsSans: [meshAddress, publicAddress, endpoint, ...(args.tlsSans ?? [])],
+              disable: args.disable ?? ["traefik"],
+              tokenFile: TOKEN_FILE,
+            }),
+          );
+        });
+      previous = new remote.Command(
+        `${name}-${plan.name}-configure`,
+        {
+          connection: host.connection,
+          create: pulumi
+            .all([config, user])
+            .apply(([c, u]) => bashCommand(renderConfigureScript(plan, c), u, "fortress-k3s-configure")),
+          // The token reaches the host on standard input only.
+          stdin: secretToken.apply((t) => `${t}\n`),
+        },
+        { parent: this, dependsOn: [install] },
+      );
+    }
+
+    const kubeconfigCommand = new remote.Command(
+      `${name}-kubeconfig`,
+      {
+        connection: first.connection,
+        create: pulumi
+          .all([apiEndpoint, sshUser(first.connection)])
+          .apply(([e, u]) => bashCommand(renderKubeconfigScript(e), u, "fortress-k3s-kubeconfig")),
+        logging: "stderr",
+      },
+      { parent: this, dependsOn: [previous!], additionalSecretOutputs: ["stdout"] },
+    );
+    this.kubeconfig = pulumi.secret(kubeconfigCommand.stdout);
+    this.provider = new k8s.Provider(`${name}-provider`, { kubeconfig: this.kubeconfig }, { parent: this });
+    this.apiServer = pulumi.interpolate`https://${apiEndpoint}:6443`;
+    this.joinOrder = pulumi.output(plans.map((p) => p.name));
+    this.nodeLabels = pulumi.output(labels);
+    this.registerOutputs({
+      kubeconfig: this.kubeconfig,
+      provider: this.provider,
+      apiServer: this.apiServer,
+      joinOrder: this.joinOrder,
+      nodeLabels: this.nodeLabels,
+    });
+  }
+}

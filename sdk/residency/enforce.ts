@@ -1,0 +1,46 @@
+import { InputProblems } from "../errors";
+import { Deployment, EnforcementLevel, ResidencyNode, Violation } from "./model";
+import { Placement, checkPlacement, placementLabels } from "./placement";
+import { evaluateResidency, mandatoryViolations } from "./policy";
+
+/** What a component lets a stack set of the residency policy. */
+export interface ResidencyArgs {
+  /** ISO codes of the countries where personal data may be. Default `["NO"]`. */
+  readonly allowedCountries?: string[];
+  /** Enforcement per rule id (`{"replication-target": "advisory"}`); a rule not named keeps its default. */
+  readonly enforcement?: { [ruleId: string]: EnforcementLevel };
+}
+
+/** A node of a deployment from its name and the placement its user gave; problems recorded. */
+export function checkResidencyNode(
+  problems: InputProblems,
+  name: string,
+  placement: Placement,
+  propertyPath: string,
+): ResidencyNode | undefined {
+  const resolved = checkPlacement(problems, placement, propertyPath);
+  return resolved && { name, placement: resolved, labels: placementLabels(resolved) };
+}
+
+/**
+ * The rules where a component is built: a mandatory violation stops it, with the rule, the
+ * subject and the fix, before anything runs on a host. Advisory violations come back for the
+ * component to warn about.
+ */
+export function enforceResidency(
+  deployment: Deployment,
+  residency: ResidencyArgs | undefined,
+  propertyPath: string,
+  subject: string,
+): Violation[] {
+  const found = evaluateResidency(deployment, {
+    ...(residency?.allowedCountries ? { allowedCountries: residency.allowedCountries } : {}),
+    ...(residency?.enforcement ? { enforcement: residency.enforcement } : {}),
+  });
+  const problems = new InputProblems();
+  for (const v of mandatoryViolations(found)) {
+    problems.add(propertyPath, `residency rule ${v.ruleId}: ${v.message} ${v.remediation}`);
+  }
+  problems.throwIfAny(subject);
+  return found.filter((v) => v.enforcement === EnforcementLevel.Advisory);
+}
