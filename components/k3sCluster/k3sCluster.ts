@@ -7,7 +7,7 @@ import { checkK3sVersion, k3sConfig, planK3sJoin, renderYaml } from "../../sdk/k
 import { ResidencyArgs, checkResidencyNode, enforceResidency } from "../../sdk/residency";
 import { bashCommand } from "../../sdk/scripts/render";
 import { checkHost, checkInterfaceName } from "../../sdk/validate";
-import { HostArgs, sshUser } from "../kvmNode/kvmNode";
+import { HostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
 import {
   TOKEN_FILE,
   renderConfigureScript,
@@ -70,7 +70,12 @@ export class K3sCluster extends pulumi.ComponentResource {
   public readonly nodeLabels: pulumi.Output<{ [node: string]: { [key: string]: string } }>;
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("fortress:index:K3sCluster", name, args, opts);
+    super(
+      "fortress:index:K3sCluster",
+      name,
+      { ...args, servers: withSecretConnections(args.servers), agents: withSecretConnections(args.agents) },
+      opts,
+    );
 
     const servers = args.servers ?? [];
     const agents = args.agents ?? [];

@@ -145,7 +145,8 @@ export class KvmNode extends pulumi.ComponentResource {
   private readonly placementArgs: Placement;
 
   constructor(name: string, args: KvmNodeArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("fortress:index:KvmNode", name, args, opts);
+    // The args become the component's inputs in state: the key goes there as a secret, whatever the caller passed.
+    super("fortress:index:KvmNode", name, withSecretKey(args), opts);
 
     const problems = new InputProblems();
     const placement = checkPlacement(problems, args.placement);
@@ -386,6 +387,17 @@ interface Target {
   readonly publicAddress: pulumi.Output<string>;
   readonly privateAddress: pulumi.Output<string>;
   readonly dependsOn: pulumi.Resource[];
+}
+
+function withSecretKey(args: KvmNodeArgs): KvmNodeArgs {
+  return args?.existing?.privateKey === undefined
+    ? args
+    : { ...args, existing: { ...args.existing, privateKey: pulumi.secret(args.existing.privateKey) } };
+}
+
+/** The same hosts, their connections (which hold private keys) marked secret for the state. */
+export function withSecretConnections(hosts: readonly HostArgs[] | undefined): HostArgs[] | undefined {
+  return hosts?.map((h) => ({ ...h, connection: pulumi.secret(h.connection) }));
 }
 
 /** Graviton instance families carry a `g` after the generation digit (t4g, m7gd, c6gn). */

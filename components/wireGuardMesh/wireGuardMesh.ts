@@ -12,7 +12,7 @@ import {
   planMeshAddresses,
   renderWireGuardConfig,
 } from "../../sdk/wireguard";
-import { HostArgs, sshUser } from "../kvmNode/kvmNode";
+import { HostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
 import {
   INTERFACE,
   KEY_FILE,
@@ -58,7 +58,7 @@ export class WireGuardMesh extends pulumi.ComponentResource {
   private readonly applied: Record<string, remote.Command> = {};
 
   constructor(name: string, args: WireGuardMeshArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("fortress:index:WireGuardMesh", name, args, opts);
+    super("fortress:index:WireGuardMesh", name, { ...args, nodes: withSecretConnections(args.nodes) }, opts);
 
     const problems = new InputProblems();
     const nodes = args.nodes ?? [];

@@ -78,6 +78,12 @@ describe("KvmNode", () => {
       }
     });
 
+    it("stores the key as a secret in the component's own inputs, even when given in plain text", async () => {
+      await build("osl-9", coolvds({ existing: { host: "185.1.2.9", privateKey: PRIVATE_KEY } }));
+      assert.deepStrictEqual(mocks.named("osl-9").secretInputs, ["existing"]);
+      assert.deepStrictEqual(mocks.named("osl-9-baseline").secretInputs, ["connection"]);
+    });
+
     it("runs the baseline as root with bash, the teardown on delete, and confirms after the baseline", async () => {
       const node = await build("osl-1", coolvds());
       const baseline = command("osl-1-baseline");

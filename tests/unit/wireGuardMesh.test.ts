@@ -68,6 +68,18 @@ describe("WireGuardMesh", () => {
     );
   });
 
+  it("keeps hand-made host connections secret in its own inputs", async () => {
+    const plain = (name: string, host: string) => ({
+      name,
+      connection: { host, port: 22, user: "root", privateKey: KEY, dialErrorLimit: 10, perDialTimeout: 15 },
+      publicAddress: host,
+      placement: { country: "NO", provider: "coolvds" },
+    });
+    await mesh("mesh", { nodes: [plain("a", "192.0.2.1"), plain("b", "192.0.2.2")] });
+    assert.deepStrictEqual(mocks.named("mesh").secretInputs, ["nodes"]);
+    assert.deepStrictEqual(mocks.named("mesh-a-config").secretInputs, ["connection"]);
+  });
+
   it("generates keys on the hosts after each node is ready, with the connection secret", async () => {
     const nodes = [node("osl-1", "185.1.2.1"), node("osl-2", "185.1.2.2")];
     await mesh("mesh", { nodes: nodes.map((n) => n.host()) });
