@@ -66,7 +66,7 @@ const DATA_CLASSES: readonly string[] = Object.values(DataClass);
 export function declaredClass(value: unknown): { dataClass?: DataClass; problem?: string } {
   if (value === undefined || value === null || value === "") return { problem: "missing" };
   const v = typeof value === "string" ? value.trim().toLowerCase() : "";
-  return DATA_CLASSES.includes(v) ? { dataClass: v as DataClass } : { problem: `"${String(value)}"` };
+  return DATA_CLASSES.includes(v) ? { dataClass: v as DataClass } : { problem: JSON.stringify(value) };
 }
 
 const tagsOf = (props: Record<string, unknown>): Record<string, unknown> =>

@@ -1,12 +1,7 @@
 // The CrossGuard policies: one per residency rule (the rule's own definition in sdk/residency,
 // run over the facts read off the program's resources), and one for the classification tag.
 // Kept apart from the pack's entry, which starts a server (see index.ts).
-import {
-  EnforcementLevel as PolicyEnforcement,
-  PolicyResource,
-  ReportViolation,
-  StackValidationPolicy,
-} from "@pulumi/policy";
+import { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { EnforcementLevel, ResidencyRule } from "../residency/model";
 import { residencyRules } from "../residency/rules";
 import { evaluateResidency } from "../residency/policy";
@@ -49,7 +44,7 @@ function rulePolicy(rule: ResidencyRule): StackValidationPolicy {
   return {
     name: `fortress-${rule.id}`,
     description: rule.description,
-    enforcementLevel: rule.defaultEnforcement as PolicyEnforcement,
+    enforcementLevel: rule.defaultEnforcement,
     configSchema,
     validateStack: (args, report: ReportViolation) => {
       const { allowedCountries } = args.getConfig<ResidencyPolicyConfig>();
