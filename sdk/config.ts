@@ -65,3 +65,38 @@ export function underConfigKey<T>(key: string, fn: () => T): T {
     throw e;
   }
 }
+
+/** Checks a list of node names in config against the stack's nodes. */
+export function parseNodeRefs(
+  raw: unknown,
+  key: string,
+  known: readonly string[],
+  required: boolean,
+): string[] {
+  if (raw === undefined && !required) return [];
+  const problems = new InputProblems();
+  if (!Array.isArray(raw) || (required && raw.length === 0)) {
+    throw new FortressInputError(
+      key,
+      `must be a list of node names from fortress:nodes (${known.join(", ")})`,
+    );
+  }
+  raw.forEach((name: unknown, i) =>
+    problems.check(
+      typeof name === "string" && known.includes(name),
+      `${key}[${i}]`,
+      `${JSON.stringify(name)} is not a node of fortress:nodes (${known.join(", ")})`,
+    ),
+  );
+  problems.throwIfAny(key);
+  return raw as string[];
+}
+
+/** An optional config object: undefined when absent, an error naming the key when not an object. */
+export function configObject(raw: unknown, key: string): Record<string, unknown> | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new FortressInputError(key, "must be an object (a YAML mapping)");
+  }
+  return raw as Record<string, unknown>;
+}

@@ -3,3 +3,6 @@ import { fortressProgram } from "./program";
 
 const outputs = fortressProgram();
 export const nodes = outputs.nodes;
+export const meshAddresses = outputs.meshAddresses;
+export const kubeconfig = outputs.kubeconfig;
+export const apiServer = outputs.apiServer;

@@ -1,28 +1,71 @@
 import * as pulumi from "@pulumi/pulumi";
-import { KvmNode, KvmNodeArgs } from "../components";
-import { parseNodesConfig, underConfigKey } from "../sdk/config";
+import { HostArgs, K3sCluster, KvmNode, KvmNodeArgs, WireGuardMesh } from "../components";
+import { configObject, parseNodeRefs, parseNodesConfig, underConfigKey } from "../sdk/config";
+import { FortressInputError } from "../sdk/errors";
+import { ResidencyArgs } from "../sdk/residency";
 
 /**
  * The Fortress program: every stack is this code plus its `Pulumi.<stack>.yaml`, so a new
- * environment is a new config file. For now it brings up the nodes; later layers build on them.
+ * environment is a new config file. Layers: nodes, the mesh over them, then what runs on the
+ * mesh (k3s). Every config error names its key.
  */
 export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortress")) {
   const sshPrivateKey = config.requireSecret("sshPrivateKey");
+  const residency: ResidencyArgs = {
+    allowedCountries: config.getObject<string[]>("allowedCountries") ?? ["NO"],
+    ...(configObject(config.getObject("enforcement"), "fortress:enforcement")
+      ? { enforcement: config.getObject("enforcement") }
+      : {}),
+  };
+
   const nodeConfigs = parseNodesConfig(config.requireObject<unknown>("nodes"));
-  const nodes = nodeConfigs.map((node, i) =>
-    underConfigKey(`fortress:nodes[${i}]`, () => {
-      const args = node.args as unknown as KvmNodeArgs;
-      // Existing servers share the stack's SSH key, so it never sits in plain config.
-      const existing = args.existing ? { ...args.existing, privateKey: sshPrivateKey } : undefined;
-      return new KvmNode(node.name, { ...args, existing });
-    }),
+  const names = nodeConfigs.map((n) => n.name);
+  const nodes = Object.fromEntries(
+    nodeConfigs.map((node, i) => [
+      node.name,
+      underConfigKey(`fortress:nodes[${i}]`, () => {
+        const args = node.args as unknown as KvmNodeArgs;
+        // Existing servers share the stack's SSH key, so it never sits in plain config.
+        const existing = args.existing ? { ...args.existing, privateKey: sshPrivateKey } : undefined;
+        return new KvmNode(node.name, { ...args, existing });
+      }),
+    ]),
   );
+
+  const meshConfig = configObject(config.getObject("mesh"), "fortress:mesh") ?? {};
+  const mesh = underConfigKey(
+    "fortress:mesh",
+    () => new WireGuardMesh("mesh", { ...meshConfig, nodes: names.map((n) => nodes[n].host()) }),
+  );
+  // A host as the layers above the mesh take it: ready once its mesh interface is configured.
+  const onMesh = (name: string): HostArgs => ({ ...nodes[name].host(), ready: mesh.appliedOn(name) });
+
+  const k3sConfig = configObject(config.getObject("k3s"), "fortress:k3s");
+  const cluster = k3sConfig
+    ? underConfigKey("fortress:k3s", () => {
+        if (typeof k3sConfig.version !== "string") {
+          throw new FortressInputError("version", 'is required: the pinned k3s release, e.g. "v1.31.4+k3s1"');
+        }
+        return new K3sCluster("k3s", {
+          servers: parseNodeRefs(k3sConfig.servers, "servers", names, true).map(onMesh),
+          agents: parseNodeRefs(k3sConfig.agents, "agents", names, false).map(onMesh),
+          addresses: mesh.addresses,
+          version: k3sConfig.version,
+          ...(k3sConfig.mirror ? { mirror: k3sConfig.mirror as { url: string } } : {}),
+          residency,
+        });
+      })
+    : undefined;
+
   return {
     nodes: Object.fromEntries(
-      nodes.map((n, i) => [
-        nodeConfigs[i].name,
-        { publicAddress: n.publicAddress, labels: n.labels, placement: n.placement },
+      names.map((n) => [
+        n,
+        { publicAddress: nodes[n].publicAddress, labels: nodes[n].labels, placement: nodes[n].placement },
       ]),
     ),
+    meshAddresses: mesh.addresses,
+    kubeconfig: cluster?.kubeconfig,
+    apiServer: cluster?.apiServer,
   };
 }

@@ -280,6 +280,9 @@ function componentFacts(
     replicas?: HostProps[];
     dataClass?: string;
   };
+  if (r.type === "fortress:index:KvmNode") {
+    hostNode({ name: r.name, placement: (r.props as { placement?: Placement }).placement });
+  }
   if (r.type === "fortress:index:K3sCluster") {
     const servers = (props.servers ?? []).map(hostNode).filter((n): n is string => n !== undefined);
     (props.agents ?? []).forEach(hostNode);

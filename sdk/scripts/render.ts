@@ -59,3 +59,11 @@ export function bashCommand(script: string, user: string, scriptName: string): s
   const sudo = user === "root" ? "" : "sudo -n ";
   return `${sudo}bash -c "$(cat <<'${SCRIPT_END}'\n${script.replace(/\n$/, "")}\n${SCRIPT_END}\n)" ${shellQuote(scriptName)}`;
 }
+
+/** The script inside a command line made by `bashCommand` (for the offline render and reviews). */
+export function scriptOfCommand(command: string): string | undefined {
+  const start = command.indexOf(`<<'${SCRIPT_END}'\n`);
+  const end = command.lastIndexOf(`\n${SCRIPT_END}\n`);
+  if (start < 0 || end < start) return undefined;
+  return command.slice(start + SCRIPT_END.length + 5, end) + "\n";
+}

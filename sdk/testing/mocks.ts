@@ -35,6 +35,11 @@ const SECRET_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
 };
 
 let counter = 0;
+/** A stable address per name in 198.18.0.0/15 (benchmarking range): distinct instances, distinct hosts. */
+const documentationAddress = (name: string): string => {
+  const d = createHash("sha256").update(name).digest();
+  return `198.18.${d[0]}.${1 + (d[1] % 254)}`;
+};
 const fakeWireGuardKey = (name: string): string => createHash("sha256").update(name).digest("base64");
 const fakeKey = (kind: string, name: string): string => `${kind}-${name}-${++counter}`;
 
@@ -54,7 +59,11 @@ function providerOutputs(
     case "random:index/randomPassword:RandomPassword":
       return { result: fakeKey("password", name) };
     case "aws:ec2/instance:Instance":
-      return { publicIp: "203.0.113.10", privateIp: "172.31.0.10", arn: `arn:aws:ec2:::instance/${name}` };
+      return {
+        publicIp: documentationAddress(name),
+        privateIp: "172.31.0.10",
+        arn: `arn:aws:ec2:::instance/${name}`,
+      };
     case "aws:ec2/keyPair:KeyPair":
       return { keyName: inputs.keyName ?? name };
     case "command:remote:Command":

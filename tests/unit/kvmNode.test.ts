@@ -217,7 +217,7 @@ describe("KvmNode", () => {
       const node = await build("fleet-1", fleet());
       const baseline = mocks.named("fleet-1-baseline");
       const conn = baseline.inputs.connection as Record<string, unknown>;
-      assert.strictEqual(conn.host, "203.0.113.10");
+      assert.match(conn.host as string, /^198\.18\.\d+\.\d+$/);
       assert.strictEqual(conn.user, "admin");
       assert.match(conn.privateKey as string, /BEGIN OPENSSH PRIVATE KEY/);
       assert.deepStrictEqual(baseline.secretInputs, ["connection"]);

@@ -196,8 +196,8 @@ describe("WireGuardMesh", () => {
         { nodes: hosts(), listenPort: 65536 },
         "listenPort: 65536 is not a valid port; use a whole number from 1 to 65535",
       ));
-    it("a single node", () =>
-      fails({ nodes: hosts().slice(0, 1) }, "nodes: has 1 node(s); a mesh needs at least 2"));
+    it("no nodes", () =>
+      fails({ nodes: [] }, "nodes: is empty; give the nodes to join (`node.host()` of each KvmNode)"));
   });
 });
 

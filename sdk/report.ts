@@ -1,0 +1,171 @@
+// The residency report an auditor reads: every node with its jurisdiction, every data store,
+// workload and flow with its data class, each rule's verdict, and a diagram of where data lives
+// and flows. Markdown (with Mermaid, which every Git host renders) for people, JSON for machines.
+import { canHoldData } from "./residency/compliance";
+import { DataClass, Deployment, EnforcementLevel, ResidencyPolicy, Violation } from "./residency/model";
+import { foreignAccessLawsOf } from "./residency/placement";
+import { defaultResidencyPolicy, evaluateResidency } from "./residency/policy";
+import { residencyRules } from "./residency/rules";
+
+export interface RuleVerdict {
+  readonly ruleId: string;
+  readonly title: string;
+  readonly enforcement: EnforcementLevel;
+  readonly verdict: "pass" | "fail" | "warn" | "skipped";
+  readonly violations: readonly Violation[];
+}
+
+export interface ResidencyReport {
+  readonly stack: string;
+  readonly allowedCountries: readonly string[];
+  readonly nodes: readonly {
+    name: string;
+    country: string;
+    provider: string;
+    legalSeat: string;
+    foreignAccessLaws: string[];
+    region?: string;
+    mayHoldPersonalData: boolean;
+  }[];
+  readonly dataStores: Deployment["dataStores"];
+  readonly workloads: Deployment["workloads"];
+  readonly flows: Deployment["flows"];
+  readonly controlPlanes: Deployment["controlPlanes"];
+  readonly verdicts: readonly RuleVerdict[];
+  /** True when no mandatory rule is violated. */
+  readonly compliant: boolean;
+}
+
+export function residencyReport(
+  stack: string,
+  deployment: Deployment,
+  policy: Partial<ResidencyPolicy> = {},
+): ResidencyReport {
+  const resolved = { ...defaultResidencyPolicy(), ...policy };
+  const violations = evaluateResidency(deployment, resolved);
+  const verdicts = residencyRules.map((rule): RuleVerdict => {
+    const enforcement = resolved.enforcement[rule.id] ?? rule.defaultEnforcement;
+    const mine = violations.filter((v) => v.ruleId === rule.id);
+    const verdict =
+      enforcement === EnforcementLevel.Disabled
+        ? "skipped"
+        : mine.length === 0
+          ? "pass"
+          : enforcement === EnforcementLevel.Mandatory
+            ? "fail"
+            : "warn";
+    return { ruleId: rule.id, title: rule.title, enforcement, verdict, violations: mine };
+  });
+  return {
+    stack,
+    allowedCountries: resolved.allowedCountries,
+    nodes: deployment.nodes.map((n) => ({
+      name: n.name,
+      country: n.placement.countryName,
+      provider: n.placement.providerName,
+      legalSeat: n.placement.legalSeatName,
+      foreignAccessLaws: foreignAccessLawsOf(n.placement),
+      ...(n.placement.region ? { region: n.placement.region } : {}),
+      mayHoldPersonalData: canHoldData(n, DataClass.Personal, resolved).ok,
+    })),
+    dataStores: deployment.dataStores ?? [],
+    workloads: deployment.workloads ?? [],
+    flows: deployment.flows ?? [],
+    controlPlanes: deployment.controlPlanes ?? [],
+    verdicts,
+    compliant: verdicts.every((v) => v.verdict !== "fail"),
+  };
+}
+
+const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const id = (s: string): string => "n_" + s.replace(/[^A-Za-z0-9]/g, "_");
+const label = (s: string): string => s.replace(/"/g, "'");
+
+/** The report as Markdown, with a Mermaid diagram of where data lives and flows. */
+export function reportMarkdown(r: ResidencyReport): string {
+  const out: string[] = [];
+  out.push(`# Residency report: ${r.stack}`, "");
+  out.push(
+    `Verdict: **${r.compliant ? "compliant" : "NOT compliant"}**. Personal and special-category data may only be in ` +
+      `${r.allowedCountries.join(", ")}, with a provider outside third-country jurisdiction.`,
+    "",
+  );
+  out.push(
+    "## Nodes",
+    "",
+    "| node | country | provider | legal seat | foreign access law | may hold personal data |",
+  );
+  out.push("| --- | --- | --- | --- | --- | --- |");
+  for (const n of r.nodes) {
+    out.push(
+      `| ${cell(n.name)} | ${n.country}${n.region ? ` (${n.region})` : ""} | ${n.provider} | ${n.legalSeat} | ${n.foreignAccessLaws.join(", ") || "none"} | ${n.mayHoldPersonalData ? "yes" : "no"} |`,
+    );
+  }
+  out.push("", "## Data", "", "| what | kind | data class | where |", "| --- | --- | --- | --- |");
+  for (const s of r.dataStores ?? [])
+    out.push(`| ${cell(s.name)} | ${s.kind} | ${s.dataClass} | ${s.nodes.join(", ")} |`);
+  for (const c of r.controlPlanes ?? [])
+    out.push(`| ${cell(c.name)} | Kubernetes control plane (etcd) | special | ${c.nodes.join(", ")} |`);
+  for (const w of r.workloads ?? []) {
+    const where =
+      w.nodes?.join(", ") ??
+      (w.requiredNodeLabels
+        ? Object.entries(w.requiredNodeLabels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(", ")
+        : "any node");
+    out.push(`| ${cell(w.name)} | workload | ${w.dataClass} | ${cell(where)} |`);
+  }
+  out.push(
+    "",
+    "## Flows",
+    "",
+    "| flow | from | to | data class | over the mesh | encrypted |",
+    "| --- | --- | --- | --- | --- | --- |",
+  );
+  for (const f of r.flows ?? []) {
+    out.push(
+      `| ${cell(f.name)} | ${f.from} | ${f.to} | ${f.dataClass} | ${f.overMesh ? "yes" : "no"} | ${f.encrypted ? "yes" : "no"} |`,
+    );
+  }
+  out.push("", "## Rules", "", "| rule | enforcement | verdict |", "| --- | --- | --- |");
+  for (const v of r.verdicts) out.push(`| ${v.ruleId}: ${v.title} | ${v.enforcement} | ${v.verdict} |`);
+  const findings = r.verdicts.flatMap((v) => v.violations);
+  if (findings.length > 0) {
+    out.push("", "### Findings", "");
+    for (const f of findings)
+      out.push(`- **${f.ruleId}** (${f.enforcement}, ${f.severity}): ${f.message} *Fix:* ${f.remediation}`);
+  }
+  out.push("", "## Where data lives and flows", "", "```mermaid", ...mermaid(r), "```", "");
+  return out.join("\n");
+}
+
+function mermaid(r: ResidencyReport): string[] {
+  const lines = ["flowchart LR"];
+  const byCountry = new Map<string, ResidencyReport["nodes"][number][]>();
+  for (const n of r.nodes) byCountry.set(n.country, [...(byCountry.get(n.country) ?? []), n]);
+  for (const [country, nodes] of byCountry) {
+    lines.push(`  subgraph ${id(country)}["${label(country)}"]`);
+    for (const n of nodes) {
+      const law = n.foreignAccessLaws.length > 0 ? `<br/>${label(n.foreignAccessLaws.join(", "))}` : "";
+      lines.push(`    ${id(n.name)}["${label(n.name)}<br/>${label(n.provider)}${law}"]`);
+    }
+    lines.push("  end");
+  }
+  for (const s of r.dataStores ?? []) {
+    lines.push(`  ${id("store " + s.name)}[("${label(s.kind)} ${label(s.name)}<br/>${s.dataClass}")]`);
+    for (const n of s.nodes) lines.push(`  ${id("store " + s.name)} --- ${id(n)}`);
+  }
+  for (const c of r.controlPlanes ?? []) {
+    lines.push(`  ${id("cp " + c.name)}[("etcd ${label(c.name)}<br/>special")]`);
+    for (const n of c.nodes) lines.push(`  ${id("cp " + c.name)} --- ${id(n)}`);
+  }
+  for (const f of r.flows ?? []) {
+    lines.push(`  ${id(f.from)} -- "${f.dataClass}${f.overMesh ? ", mesh" : ""}" --> ${id(f.to)}`);
+  }
+  const bad = r.nodes.filter((n) => !n.mayHoldPersonalData).map((n) => id(n.name));
+  if (bad.length > 0) {
+    lines.push("  classDef foreign fill:#fde2e2,stroke:#c0392b", `  class ${bad.join(",")} foreign`);
+  }
+  return lines;
+}

@@ -1,0 +1,107 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { render } from "../../stacks/render";
+import { mocks } from "./setup";
+
+const ROOT = path.resolve(__dirname, "../..");
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "fortress-render-"));
+const listFiles = (dir: string): string[] =>
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? listFiles(path.join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name],
+    );
+
+describe("the offline render", function () {
+  this.timeout(60_000);
+  beforeEach(() => mocks.reset());
+
+  it("writes every host's scripts of prod in the order they run, and a compliant report", async () => {
+    const out = tmp();
+    try {
+      const result = await render("prod", out, mocks);
+      assert.strictEqual(result.compliant, true);
+      const files = listFiles(out).sort();
+      assert.deepStrictEqual(
+        files.filter((f) => f.startsWith("hosts/osl-1/") && !f.includes("destroy")),
+        [
+          "hosts/osl-1/01-osl-1-baseline.sh",
+          "hosts/osl-1/02-osl-1-firewall-confirm.sh",
+          "hosts/osl-1/03-mesh-osl-1-key.sh",
+          "hosts/osl-1/04-mesh-osl-1-config.sh",
+          "hosts/osl-1/05-k3s-osl-1-install.sh",
+          "hosts/osl-1/06-k3s-osl-1-configure.sh",
+          "hosts/osl-1/07-k3s-kubeconfig.sh",
+        ],
+      );
+      for (const host of ["osl-2", "osl-3", "dr-1", "fleet-1", "fleet-2"]) {
+        assert.ok(files.includes(`hosts/${host}/06-k3s-${host}-configure.sh`), host);
+      }
+      const configure = fs.readFileSync(path.join(out, "hosts/osl-2/06-k3s-osl-2-configure.sh"), "utf8");
+      assert.match(configure, /server: "https:\/\/10\.100\.0\.1:6443"/);
+      assert.match(configure, /# standard input: <secret: not rendered>/);
+      const report = fs.readFileSync(path.join(out, "residency-report.md"), "utf8");
+      assert.match(report, /Verdict: \*\*compliant\*\*/);
+      assert.match(
+        report,
+        /\| fleet-1 \| Sweden \(eu-north-1\) \| Amazon Web Services \| United States \| US CLOUD Act \| no \|/,
+      );
+      assert.match(report, /```mermaid\nflowchart LR\n/);
+      const json = JSON.parse(fs.readFileSync(path.join(out, "residency-report.json"), "utf8")) as {
+        compliant: boolean;
+      };
+      assert.strictEqual(json.compliant, true);
+      // No secret in any file: the mocks' passwords and keys would show here.
+      const all = files.map((f) => fs.readFileSync(path.join(out, f), "utf8")).join("\n");
+      assert.doesNotMatch(all, /password-|PRIVATE KEY-----\n[^-]/);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it("renders every stack", async () => {
+    for (const stack of ["dev", "staging", "lab"]) {
+      const out = tmp();
+      try {
+        mocks.reset();
+        const result = await render(stack, out, mocks);
+        assert.strictEqual(result.compliant, true, stack);
+        assert.ok(
+          result.files.some((f) => f.endsWith("-baseline.sh")),
+          stack,
+        );
+      } finally {
+        fs.rmSync(out, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it("exits non-zero and names the rule and the node when a mandatory rule is violated", () => {
+    const dir = tmp();
+    try {
+      const bad = path.join(dir, "Pulumi.bad.yaml");
+      fs.writeFileSync(
+        bad,
+        fs
+          .readFileSync(path.join(ROOT, "stacks/Pulumi.staging.yaml"), "utf8")
+          .replace("servers: [osl-stg-1]", "servers: [fleet-stg-1]")
+          .replace("agents: [osl-stg-2, fleet-stg-1]", "agents: [osl-stg-1, osl-stg-2]"),
+      );
+      const r = spawnSync(
+        path.join(ROOT, "node_modules/.bin/ts-node"),
+        ["--transpile-only", "stacks/render.ts", "bad", "--config", bad, "--out", path.join(dir, "out")],
+        { cwd: ROOT, encoding: "utf8" },
+      );
+      assert.strictEqual(r.status, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        /fortress render: bad: fortress:k3s\.servers: residency rule control-plane-location: Kubernetes control plane "k3s" runs a server on node "fleet-stg-1" in Sweden/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
