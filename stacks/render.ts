@@ -29,7 +29,7 @@ function usage(): never {
 }
 
 /** Sets the stack's config as the CLI would, with a placeholder for each secret it needs. */
-function loadStackConfig(
+export function loadStackConfig(
   stack: string,
   file = path.join(__dirname, `Pulumi.${stack}.yaml`),
 ): Record<string, unknown> {

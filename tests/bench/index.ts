@@ -4,8 +4,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { KvmNode } from "../../components/kvmNode/kvmNode";
 import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
 import { FortressMocks, RecordedResource, installMocks, settle } from "../../sdk/testing/mocks";
+import { fortressProgram } from "../../stacks/program";
+import { loadStackConfig } from "../../stacks/render";
 
-const mocks = installMocks(new FortressMocks());
+const mocks = installMocks(
+  new FortressMocks().onInvoke("aws:ec2/getAmi:getAmi", () => ({ id: "ami-debian-12", name: "debian-12" })),
+);
 const KEY = pulumi.secret(
   "-----BEGIN OPENSSH PRIVATE KEY-----\nYmVuY2g=\n-----END OPENSSH PRIVATE KEY-----\n",
 );
@@ -70,6 +74,41 @@ function diff(before: RecordedResource[], after: RecordedResource[], rename: (n:
   return { created, updated, replaced, deleted, unchanged: same };
 }
 
+/** Evaluates the prod stack's program, optionally with extra Fleet agents; returns the resource count. */
+async function prodStack(extraFleet: number): Promise<number> {
+  mocks.reset();
+  const config = loadStackConfig("prod");
+  const fleet = Array.from({ length: extraFleet }, (_, i) => `burst-${String(i).padStart(3, "0")}`);
+  const nodes = [
+    ...(config["fortress:nodes"] as object[]),
+    ...fleet.map((name) => ({
+      name,
+      placement: { provider: "aws", region: "eu-north-1" },
+      ec2: { adminCidr: "198.51.100.0/24" },
+    })),
+  ];
+  const k3s = config["fortress:k3s"] as { agents: string[] };
+  const mesh = config["fortress:mesh"] as object;
+  pulumi.runtime.setAllConfig(
+    {
+      "fortress:sshPrivateKey": "bench-key",
+      "fortress:nodes": JSON.stringify(nodes),
+      "fortress:k3s": JSON.stringify({ ...k3s, agents: [...k3s.agents, ...fleet] }),
+      // A wide range keeps hash-slot collisions unlikely for the extra nodes.
+      "fortress:mesh": JSON.stringify({ ...mesh, cidr: "10.64.0.0/10" }),
+    },
+    ["fortress:sshPrivateKey"],
+  );
+  const out = fortressProgram(new pulumi.Config("fortress"));
+  await new Promise((r) => out.meshAddresses.apply(r));
+  let seen = -1;
+  while (seen !== mocks.resources.length) {
+    seen = mocks.resources.length;
+    await settle();
+  }
+  return mocks.resources.length;
+}
+
 async function main() {
   await meshOf(10, "warmup");
   console.log("WireGuardMesh under mocks (KvmNode baseline + mesh key and config per node)\n");
@@ -89,6 +128,20 @@ async function main() {
   const after = await meshOf(101, "r2");
   const d = diff(before, after, (name) => name.replace(/^r[12]-/, ""));
   console.log(`\nadding one node to 100: ${JSON.stringify(d)}`);
+
+  console.log("\nThe prod stack under mocks (nodes, mesh, k3s)\n");
+  console.log("stack                 resources  time ms  bare ms  ratio");
+  for (const [label, extra] of [
+    ["prod", 0],
+    ["prod + 100 Fleet", 100],
+  ] as const) {
+    let resources = 0;
+    const ms = await time(async () => (resources = await prodStack(extra)));
+    const bareMs = await time(() => bare(resources, `p${extra}`));
+    console.log(
+      `${label.padEnd(20)}  ${String(resources).padStart(9)}  ${ms.toFixed(0).padStart(7)}  ${bareMs.toFixed(0).padStart(7)}  ${(ms / bareMs).toFixed(2).padStart(5)}`,
+    );
+  }
 }
 
 main().catch((e) => {
