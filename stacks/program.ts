@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HostArgs, K3sCluster, KvmNode, KvmNodeArgs, WireGuardMesh } from "../components";
 import { configObject, parseNodeRefs, parseNodesConfig, underConfigKey } from "../sdk/config";
 import { FortressInputError } from "../sdk/errors";
-import { ResidencyArgs } from "../sdk/residency";
+import { EnforcementLevel, ResidencyArgs, validateResidencyPolicy } from "../sdk/residency";
 
 /**
  * The Fortress program: every stack is this code plus its `Pulumi.<stack>.yaml`, so a new
@@ -11,12 +11,7 @@ import { ResidencyArgs } from "../sdk/residency";
  */
 export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortress")) {
   const sshPrivateKey = config.requireSecret("sshPrivateKey");
-  const residency: ResidencyArgs = {
-    allowedCountries: config.getObject<string[]>("allowedCountries") ?? ["NO"],
-    ...(configObject(config.getObject("enforcement"), "fortress:enforcement")
-      ? { enforcement: config.getObject("enforcement") }
-      : {}),
-  };
+  const residency = residencyConfig(config);
 
   const nodeConfigs = parseNodesConfig(config.requireObject<unknown>("nodes"));
   const names = nodeConfigs.map((n) => n.name);
@@ -68,4 +63,27 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
     kubeconfig: cluster?.kubeconfig,
     apiServer: cluster?.apiServer,
   };
+}
+
+/** `fortress:allowedCountries` and `fortress:enforcement`, checked by the residency model itself. */
+function residencyConfig(config: pulumi.Config): ResidencyArgs {
+  const raw = {
+    allowedCountries: config.getObject<unknown>("allowedCountries") ?? ["NO"],
+    enforcement: config.getObject<unknown>("enforcement") ?? {},
+  };
+  try {
+    const policy = validateResidencyPolicy(raw, "fortress");
+    return {
+      allowedCountries: [...policy.allowedCountries],
+      enforcement: { ...policy.enforcement } as { [ruleId: string]: EnforcementLevel },
+    };
+  } catch (e) {
+    // The model names `fortress.enforcement...`; in a stack file the key is `fortress:enforcement`.
+    if (e instanceof FortressInputError) {
+      const rooted = new FortressInputError(e.propertyPath.replace(/^fortress\./, "fortress:"), e.reason);
+      rooted.message = e.message.replace(/fortress\.(allowedCountries|enforcement)/g, "fortress:$1");
+      throw rooted;
+    }
+    throw e;
+  }
 }

@@ -65,6 +65,24 @@ describe("the stack program", () => {
     );
   });
 
+  it("checks the residency settings and names their key", () => {
+    pulumi.runtime.setAllConfig({
+      "fortress:sshPrivateKey": KEY,
+      "fortress:nodes": JSON.stringify([
+        { name: "a", placement: { country: "NO", provider: "coolvds" }, existing: { host: "h" } },
+      ]),
+      "fortress:enforcement": JSON.stringify({ "no-such-rule": "advisory" }),
+    });
+    assert.throws(
+      () => fortressProgram(new pulumi.Config("fortress")),
+      (e: Error) => {
+        assert.match(e.message, /^fortress:enforcement/);
+        assert.match(e.message, /no-such-rule/);
+        return true;
+      },
+    );
+  });
+
   it("rejects a missing node list, duplicate and bad names", () => {
     assert.throws(() => fortressProgram(withConfig([])), {
       message: "fortress:nodes: must be a non-empty list of nodes, each with a name and a placement",
