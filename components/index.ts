@@ -1,3 +1,5 @@
 export * from "./kvmNode/kvmNode";
 export * from "./wireGuardMesh/wireGuardMesh";
 export * from "./k3sCluster/k3sCluster";
+export * from "./openFaasPlatform/openFaasPlatform";
+export * from "./argoBootstrap/argoBootstrap";

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HostArgs, K3sCluster, KvmNode, KvmNodeArgs, WireGuardMesh } from "../components";
 import { configObject, parseNodeRefs, parseNodesConfig, underConfigKey } from "../sdk/config";
 import { FortressInputError } from "../sdk/errors";
-import { EnforcementLevel, ResidencyArgs, validateResidencyPolicy } from "../sdk/residency";
+import { ResidencyArgs, validateResidencyPolicy } from "../sdk/residency";
 
 /**
  * The Fortress program: every stack is this code plus its `Pulumi.<stack>.yaml`, so a new
@@ -75,7 +75,7 @@ function residencyConfig(config: pulumi.Config): ResidencyArgs {
     const policy = validateResidencyPolicy(raw, "fortress");
     return {
       allowedCountries: [...policy.allowedCountries],
-      enforcement: { ...policy.enforcement } as { [ruleId: string]: EnforcementLevel },
+      enforcement: { ...policy.enforcement },
     };
   } catch (e) {
     // The model names `fortress.enforcement...`; in a stack file the key is `fortress:enforcement`.

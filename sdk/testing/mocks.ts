@@ -35,6 +35,10 @@ const SECRET_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
 };
 
 let counter = 0;
+
+/** What the mocks answer for a RandomPassword's `bcryptHash`: bcrypt-shaped, stable per name. */
+export const fakeBcryptHash = (name: string): string =>
+  `$2a$10$${Buffer.from(name).toString("base64").padEnd(53, "x").slice(0, 53)}`;
 /** A stable address per name in 198.18.0.0/15 (benchmarking range): distinct instances, distinct hosts. */
 const documentationAddress = (name: string): string => {
   const d = createHash("sha256").update(name).digest();
@@ -57,7 +61,7 @@ function providerOutputs(
         publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${Buffer.from(name).toString("base64")} ${name}\n`,
       };
     case "random:index/randomPassword:RandomPassword":
-      return { result: fakeKey("password", name) };
+      return { result: fakeKey("password", name), bcryptHash: fakeBcryptHash(name) };
     case "aws:ec2/instance:Instance":
       return {
         publicIp: documentationAddress(name),
