@@ -6,3 +6,7 @@ export const nodes = outputs.nodes;
 export const meshAddresses = outputs.meshAddresses;
 export const kubeconfig = outputs.kubeconfig;
 export const apiServer = outputs.apiServer;
+export const openfaasGateway = outputs.openfaasGateway;
+export const openfaasPassword = outputs.openfaasPassword;
+export const argoDeployKey = outputs.argoDeployKey;
+export const argoAdminPassword = outputs.argoAdminPassword;

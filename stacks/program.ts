@@ -1,5 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { HostArgs, K3sCluster, KvmNode, KvmNodeArgs, WireGuardMesh } from "../components";
+import {
+  ArgoBootstrap,
+  ArgoBootstrapArgs,
+  HostArgs,
+  K3sCluster,
+  KvmNode,
+  KvmNodeArgs,
+  OpenFaasPlatform,
+  OpenFaasPlatformArgs,
+  WireGuardMesh,
+} from "../components";
 import { configObject, parseNodeRefs, parseNodesConfig, underConfigKey } from "../sdk/config";
 import { FortressInputError } from "../sdk/errors";
 import { ResidencyArgs, validateResidencyPolicy } from "../sdk/residency";
@@ -52,6 +62,42 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
       })
     : undefined;
 
+  // The platform on the cluster: only where the stack asks for it, through the cluster's provider.
+  const onCluster = (key: string) => {
+    const raw = configObject(config.getObject(key), `fortress:${key}`);
+    if (raw && !cluster)
+      throw new FortressInputError(`fortress:${key}`, "needs fortress:k3s: it runs on the cluster");
+    return raw;
+  };
+  const openfaasConfig = onCluster("openfaas");
+  const openfaas =
+    openfaasConfig &&
+    underConfigKey(
+      "fortress:openfaas",
+      () =>
+        new OpenFaasPlatform(
+          "openfaas",
+          {
+            ...(openfaasConfig as unknown as OpenFaasPlatformArgs),
+            // A licence is a secret: it comes from its own secret key, never from plain config.
+            ...(config.get("openfaasLicense") !== undefined
+              ? { license: config.requireSecret("openfaasLicense") }
+              : {}),
+          },
+          { provider: cluster!.provider },
+        ),
+    );
+  const argoConfig = onCluster("argo");
+  const argo =
+    argoConfig &&
+    underConfigKey(
+      "fortress:argo",
+      () =>
+        new ArgoBootstrap("argo", argoConfig as unknown as ArgoBootstrapArgs, {
+          provider: cluster!.provider,
+        }),
+    );
+
   return {
     nodes: Object.fromEntries(
       names.map((n) => [
@@ -62,6 +108,10 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
     meshAddresses: mesh.addresses,
     kubeconfig: cluster?.kubeconfig,
     apiServer: cluster?.apiServer,
+    openfaasGateway: openfaas?.gatewayUrl,
+    openfaasPassword: openfaas?.gatewayPassword,
+    argoDeployKey: argo?.deployPublicKey,
+    argoAdminPassword: argo?.adminPassword,
   };
 }
 

@@ -117,7 +117,7 @@ export async function render(
   for (const r of mocks.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
     write(
       `kubernetes/${safeName(r.name)}.json`,
-      JSON.stringify({ type: r.type, ...redacted(r) }, null, 2) + "\n",
+      JSON.stringify({ pulumiType: r.type, ...redacted(r) }, null, 2) + "\n",
     );
   }
 

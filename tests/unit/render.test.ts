@@ -43,6 +43,25 @@ describe("the offline render", function () {
       const configure = fs.readFileSync(path.join(out, "hosts/osl-2/06-k3s-osl-2-configure.sh"), "utf8");
       assert.match(configure, /server: "https:\/\/10\.100\.0\.1:6443"/);
       assert.match(configure, /# standard input: <secret: not rendered>/);
+      for (const object of [
+        "openfaas-function-namespace",
+        "openfaas-chart",
+        "argo-root",
+        "argo-repository",
+      ]) {
+        assert.ok(files.includes(`kubernetes/${object}.json`), object);
+      }
+      const fnNamespace = fs.readFileSync(
+        path.join(out, "kubernetes/openfaas-function-namespace.json"),
+        "utf8",
+      );
+      assert.match(fnNamespace, /"scheduler\.alpha\.kubernetes\.io\/node-selector": "region=no"/);
+      const repository = JSON.parse(
+        fs.readFileSync(path.join(out, "kubernetes/argo-repository.json"), "utf8"),
+      ) as {
+        stringData: string;
+      };
+      assert.strictEqual(repository.stringData, "<secret: not rendered>");
       const report = fs.readFileSync(path.join(out, "residency-report.md"), "utf8");
       assert.match(report, /Verdict: \*\*compliant\*\*/);
       assert.match(
