@@ -10,3 +10,4 @@ export const openfaasGateway = outputs.openfaasGateway;
 export const openfaasPassword = outputs.openfaasPassword;
 export const argoDeployKey = outputs.argoDeployKey;
 export const argoAdminPassword = outputs.argoAdminPassword;
+export const residency = outputs.residency;

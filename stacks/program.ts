@@ -12,6 +12,8 @@ import {
 } from "../components";
 import { configObject, parseNodeRefs, parseNodesConfig, underConfigKey } from "../sdk/config";
 import { FortressInputError } from "../sdk/errors";
+import { ResourceFacts, programFacts } from "../sdk/policy/facts";
+import { residencyReport } from "../sdk/report";
 import { ResidencyArgs, validateResidencyPolicy } from "../sdk/residency";
 
 /**
@@ -23,6 +25,8 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
   const sshPrivateKey = config.requireSecret("sshPrivateKey");
   const residency = residencyConfig(config);
 
+  // What the residency verdicts are computed from: the components' args, read as the policy pack reads them.
+  const facts: ResourceFacts[] = [];
   const nodeConfigs = parseNodesConfig(config.requireObject<unknown>("nodes"));
   const names = nodeConfigs.map((n) => n.name);
   const nodes = Object.fromEntries(
@@ -32,6 +36,12 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
         const args = node.args as unknown as KvmNodeArgs;
         // Existing servers share the stack's SSH key, so it never sits in plain config.
         const existing = args.existing ? { ...args.existing, privateKey: sshPrivateKey } : undefined;
+        facts.push({
+          type: "fortress:index:KvmNode",
+          name: node.name,
+          urn: node.name,
+          props: { placement: args.placement },
+        });
         return new KvmNode(node.name, { ...args, existing });
       }),
     ]),
@@ -51,9 +61,18 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
         if (typeof k3sConfig.version !== "string") {
           throw new FortressInputError("version", 'is required: the pinned k3s release, e.g. "v1.31.4+k3s1"');
         }
+        const servers = parseNodeRefs(k3sConfig.servers, "servers", names, true);
+        const agents = parseNodeRefs(k3sConfig.agents, "agents", names, false);
+        const hostFacts = (n: string) => ({ name: n, placement: nodes[n].host().placement });
+        facts.push({
+          type: "fortress:index:K3sCluster",
+          name: "k3s",
+          urn: "k3s",
+          props: { servers: servers.map(hostFacts), agents: agents.map(hostFacts) },
+        });
         return new K3sCluster("k3s", {
-          servers: parseNodeRefs(k3sConfig.servers, "servers", names, true).map(onMesh),
-          agents: parseNodeRefs(k3sConfig.agents, "agents", names, false).map(onMesh),
+          servers: servers.map(onMesh),
+          agents: agents.map(onMesh),
           addresses: mesh.addresses,
           version: k3sConfig.version,
           ...(k3sConfig.mirror ? { mirror: k3sConfig.mirror as { url: string } } : {}),
@@ -112,6 +131,7 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
     openfaasPassword: openfaas?.gatewayPassword,
     argoDeployKey: argo?.deployPublicKey,
     argoAdminPassword: argo?.adminPassword,
+    residency: residencyVerdicts(facts, residency),
   };
 }
 
@@ -136,4 +156,13 @@ function residencyConfig(config: pulumi.Config): ResidencyArgs {
     }
     throw e;
   }
+}
+
+/** Each residency rule's verdict on what the stack builds: the summary of the residency report. */
+function residencyVerdicts(facts: readonly ResourceFacts[], residency: ResidencyArgs) {
+  const report = residencyReport(pulumi.getStack(), programFacts(facts).deployment, residency);
+  return {
+    compliant: report.compliant,
+    verdicts: Object.fromEntries(report.verdicts.map((v) => [v.ruleId, v.verdict])),
+  };
 }

@@ -34,6 +34,8 @@ describe("the stack program", () => {
       "fortress.io/jurisdiction": "no",
     });
     await valueOf(out.nodes["fleet-1"].publicAddress);
+    assert.strictEqual(out.residency.compliant, true);
+    assert.strictEqual(out.residency.verdicts["control-plane-location"], "pass");
     await settle();
     const baseline = mocks.named("osl-1-baseline");
     assert.deepStrictEqual(baseline.secretInputs, ["connection"]);
