@@ -4,7 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArgoBootstrap, ArgoBootstrapArgs } from "../../components/argoBootstrap/argoBootstrap";
 import { parseSshRepository } from "../../components/argoBootstrap/argo";
 import { fakeBcryptHash, isSecret, settle, valueOf } from "../../sdk/testing/mocks";
-import { mocks, recordOptions, registeredOptions } from "./setup";
+import {
+  assertNowhereInClear,
+  dependsOnNames as dependsOn,
+  mocks,
+  recordOptions,
+  registeredOptions,
+} from "./setup";
 
 const REPO = "git@github.com:org/infra-repo.git";
 const PATH = "applications/overlays/production";
@@ -29,44 +35,6 @@ interface Payload {
   readonly [key: string]: Payload;
 }
 const inputs = (name: string) => mocks.named(name).inputs as unknown as Payload;
-const dependsOn = async (name: string) =>
-  (
-    await Promise.all(
-      ((registeredOptions.get(name)?.dependsOn ?? []) as pulumi.Resource[]).map((r) => valueOf(r.urn)),
-    )
-  )
-    .map((urn) => urn.split("::").pop())
-    .sort();
-
-/** JSON of an input with every secret (however deep) blanked out, assets read: what shows in clear text. */
-async function clearText(value: unknown): Promise<string> {
-  const blank = async (v: unknown): Promise<unknown> => {
-    if (pulumi.runtime.isRpcSecret(v)) return "[secret]";
-    if (v instanceof pulumi.asset.StringAsset) return { asset: await v.text };
-    if (Array.isArray(v)) return Promise.all(v.map(blank));
-    if (v && typeof v === "object") {
-      return Object.fromEntries(
-        await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await blank(x)])),
-      );
-    }
-    return v;
-  };
-  return JSON.stringify((await blank(value)) ?? null);
-}
-
-async function assertNowhereInClear(secret: string): Promise<void> {
-  assert.ok(secret.length > 8, secret);
-  for (const r of mocks.resources) {
-    for (const [key, value] of Object.entries(r.inputs)) {
-      if (r.secretInputs.includes(key)) continue;
-      assert.ok(
-        !(await clearText(value)).includes(secret),
-        `${r.type} ${r.name}.${key} holds a secret in clear text`,
-      );
-    }
-  }
-}
-
 describe("ArgoBootstrap", () => {
   beforeEach(() => {
     mocks.reset();

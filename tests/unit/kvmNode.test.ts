@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { KvmNode, KvmNodeArgs, amiArchitecture } from "../../components/kvmNode/kvmNode";
 import { isSecret, settle, valueOf } from "../../sdk/testing/mocks";
-import { mocks, recordOptions, registeredOptions } from "./setup";
+import { assertNowhereInClear, mocks, recordOptions, registeredOptions } from "./setup";
 
 const PRIVATE_KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAtest\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -67,14 +67,7 @@ describe("KvmNode", () => {
 
     it("keeps the private key out of every input that is not secret", async () => {
       await build("osl-1", coolvds());
-      for (const r of mocks.resources) {
-        for (const [key, value] of Object.entries(r.inputs)) {
-          if (r.secretInputs.includes(key)) continue;
-          assert.ok(
-            !JSON.stringify(value ?? null).includes("b3BlbnNzaC1rZXktdjEAAAAAtest"),
-            `${r.name}.${key}`,
-          );
-        }
+      await assertNowhereInClear("b3BlbnNzaC1rZXktdjEAAAAAtest");
       }
     });
 

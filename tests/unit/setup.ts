@@ -1,7 +1,8 @@
 // Loaded by mocha before any spec (see .mocharc.json): the mocks must be in place before a
 // component registers anything. One recorder for the whole run; specs reset it.
+import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { FortressMocks, installMocks } from "../../sdk/testing/mocks";
+import { FortressMocks, installMocks, valueOf } from "../../sdk/testing/mocks";
 
 export const mocks = installMocks(
   new FortressMocks().onInvoke("aws:ec2/getAmi:getAmi", (inputs) => ({
@@ -18,3 +19,40 @@ export const recordOptions: pulumi.ResourceTransformation = (args) => {
   registeredOptions.set(args.name, args.opts);
   return undefined;
 };
+
+/** The names of the resources `name` was registered to depend on, sorted. */
+export async function dependsOnNames(name: string): Promise<string[]> {
+  const deps = (registeredOptions.get(name)?.dependsOn ?? []) as pulumi.Resource[];
+  const urns = await Promise.all(deps.map((r) => valueOf(r.urn)));
+  return urns.map((urn) => urn.split("::").pop() ?? urn).sort();
+}
+
+/** JSON of an input with every secret (however deep) blanked out, assets read: what shows in clear text. */
+async function clearText(value: unknown): Promise<string> {
+  const blank = async (v: unknown): Promise<unknown> => {
+    if (pulumi.runtime.isRpcSecret(v)) return "[secret]";
+    if (v instanceof pulumi.asset.StringAsset) return { asset: await v.text };
+    if (Array.isArray(v)) return Promise.all(v.map(blank));
+    if (v && typeof v === "object") {
+      return Object.fromEntries(
+        await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await blank(x)])),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify((await blank(value)) ?? null);
+}
+
+/** Fails when `secret` shows in clear text in any input of any recorded resource. */
+export async function assertNowhereInClear(secret: string): Promise<void> {
+  assert.ok(secret.length > 8, secret);
+  for (const r of mocks.resources) {
+    for (const [key, value] of Object.entries(r.inputs)) {
+      if (r.secretInputs.includes(key)) continue;
+      assert.ok(
+        !(await clearText(value)).includes(secret),
+        `${r.type} ${r.name}.${key} holds a secret in clear text`,
+      );
+    }
+  }
+}
