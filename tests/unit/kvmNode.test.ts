@@ -68,7 +68,6 @@ describe("KvmNode", () => {
     it("keeps the private key out of every input that is not secret", async () => {
       await build("osl-1", coolvds());
       await assertNowhereInClear("b3BlbnNzaC1rZXktdjEAAAAAtest");
-      }
     });
 
     it("stores the key as a secret in the component's own inputs, even when given in plain text", async () => {
