@@ -3,3 +3,4 @@ export * from "./wireGuardMesh/wireGuardMesh";
 export * from "./k3sCluster/k3sCluster";
 export * from "./openFaasPlatform/openFaasPlatform";
 export * from "./argoBootstrap/argoBootstrap";
+export * from "./gtidMySql/gtidMySql";

@@ -25,6 +25,8 @@ import {
   renderUninstallScript,
 } from "../../components/k3sCluster/scripts";
 import { k3sConfig, planK3sJoin, renderYaml } from "../../sdk/k3s";
+import * as gtidMySql from "../../components/gtidMySql/scripts";
+import { MySqlFlavour, mySqlConfig, renderMyCnf } from "../../sdk/mysql";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -54,7 +56,43 @@ const RENDERED: Record<string, string[]> = {
   "components/wireGuardMesh/apply.sh": [renderApplyScript(meshConfig(), "10.100.0.1", 24, 51820)],
   "components/wireGuardMesh/teardown.sh": [renderMeshTeardownScript()],
   ...k3sScripts(),
+  ...gtidMySqlScripts(),
 };
+
+/** Both flavours, both roles: MySQL 8.0 cannot run on the offline lab, so this is its check. */
+function gtidMySqlScripts(): Record<string, string[]> {
+  const flavours = [MySqlFlavour.Mysql80, MySqlFlavour.MariaDb];
+  const roles = ["primary", "replica"] as const;
+  const each = <T>(f: (flavour: MySqlFlavour, role: (typeof roles)[number]) => T): T[] =>
+    flavours.flatMap((flavour) => roles.map((role) => f(flavour, role)));
+  const node = { serverId: 7, bindAddress: "10.100.0.1", port: 3306 };
+  return {
+    "components/gtidMySql/install.sh": flavours.map((f) => gtidMySql.renderInstallScript(f)),
+    "components/gtidMySql/configure.sh": each((flavour, role) =>
+      gtidMySql.renderConfigureScript({
+        flavour,
+        role,
+        ...node,
+        myCnf: renderMyCnf(mySqlConfig({ flavour, role, ...node, binlogRetentionDays: 7 })),
+        caPem: "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n",
+        certPem: "-----BEGIN CERTIFICATE-----\nserver\n-----END CERTIFICATE-----\n",
+        meshInterface: "wg0",
+      }),
+    ),
+    "components/gtidMySql/replication.sh": each((flavour, role) =>
+      gtidMySql.renderReplicationScript({
+        flavour,
+        role,
+        address: "10.100.0.2",
+        port: 3306,
+        source: role === "replica" ? { host: "10.100.0.1", port: 3306 } : undefined,
+      }),
+    ),
+    "components/gtidMySql/teardown.sh": each((flavour, role) =>
+      gtidMySql.renderTeardownScript(flavour, role),
+    ),
+  };
+}
 
 function k3sScripts(): Record<string, string[]> {
   const [server, agent] = planK3sJoin(["osl-1"], ["fleet-1"]);

@@ -1,0 +1,460 @@
+import { remote } from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import { FortressInputError, InputProblems } from "../../sdk/errors";
+import {
+  ADMIN_USER,
+  MySqlFlavour,
+  MySqlRole,
+  REPLICATION_USER,
+  checkBindAddress,
+  checkFlavour,
+  mySqlConfig,
+  planServerIds,
+  renderMyCnf,
+} from "../../sdk/mysql";
+import {
+  DataClass,
+  DataFlow,
+  DataStore,
+  ResidencyArgs,
+  ResidencyNode,
+  Violation,
+  checkResidencyNode,
+  enforceResidency,
+  parseDataClass,
+} from "../../sdk/residency";
+import { bashCommand } from "../../sdk/scripts/render";
+import { checkInterfaceName, checkPort } from "../../sdk/validate";
+import { endpointOf } from "../../sdk/wireguard";
+import { HostArgs, sshUser } from "../kvmNode/kvmNode";
+import {
+  renderConfigureScript,
+  renderInstallScript,
+  renderReplicationScript,
+  renderTeardownScript,
+} from "./scripts";
+
+export { MySqlFlavour } from "../../sdk/mysql";
+
+export interface GtidMySqlArgs {
+  /** The node that takes the writes (`KvmNode.host()`). Changing it re-points every replica. */
+  readonly primary: HostArgs;
+  /** Read-only replicas, kept in step by GTID auto-positioning. Adding one changes no other node. */
+  readonly replicas?: HostArgs[];
+  /** Mesh address of every node (`WireGuardMesh.addresses`): each server listens there and nowhere else. */
+  readonly addresses: pulumi.Input<{ [node: string]: pulumi.Input<string> }>;
+  /**
+   * The steps that bring the mesh up (`mesh.appliedOn(node)` for each node): the database steps
+   * run after them. Not needed when each host's `ready` already is its mesh step.
+   */
+  readonly meshReady?: remote.Command[];
+  /** The mesh interface: at boot each server starts after it is up. Default `wg0`. */
+  readonly meshInterface?: string;
+  /** `mysql80` (default: MySQL 8.0) or `mariadb`. Changing it on live hosts is not supported. */
+  readonly flavour?: MySqlFlavour;
+  /** TCP port on the mesh address. Default 3306. Changing it restarts every server. */
+  readonly port?: number;
+  /** What the database holds, for the residency rules. Default `personal`. */
+  readonly dataClass?: DataClass;
+  /** The residency policy the primary, the replicas and the replication flows are checked against. */
+  readonly residency?: ResidencyArgs;
+  /** server_id pinned per node name; the others get a stable id from a hash of their name. */
+  readonly serverIds?: { [node: string]: number };
+  /**
+   * Days of binary logs each server keeps. Default 7. A replica away for longer, or added after
+   * that, must be seeded from a backup first.
+   */
+  readonly binlogRetentionDays?: number;
+}
+
+const NODE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+const CA_VALIDITY_HOURS = 10 * 365 * 24;
+const CERT_VALIDITY_HOURS = 2 * 365 * 24;
+const CERT_EARLY_RENEWAL_HOURS = 30 * 24;
+
+/**
+ * A MySQL primary and its replicas on the mesh: GTID replication that loses nothing (row binary
+ * logs synced on every commit, auto-positioning, TLS verified against a CA of its own), replicas
+ * read-only, passwords made here and never on a command line. MySQL 8.0 or MariaDB.
+ */
+export class GtidMySql extends pulumi.ComponentResource {
+  /** `meshAddress:port` of the primary: where writes go. */
+  public readonly primaryEndpoint: pulumi.Output<string>;
+  /** `meshAddress:port` of each replica, by node name. */
+  public readonly replicaEndpoints: pulumi.Output<{ [node: string]: string }>;
+  /** The CA certificate (PEM) every server certificate is signed with: clients verify against it. */
+  public readonly caCertificate: pulumi.Output<string>;
+  /** The account for applications and operators: all privileges, read-only on replicas. */
+  public readonly adminUser: pulumi.Output<string>;
+  /** Its password (secret). */
+  public readonly adminPassword: pulumi.Output<string>;
+  /** The account replicas connect with (replication only, TLS required). */
+  public readonly replicationUser: pulumi.Output<string>;
+  /** Its password (secret). */
+  public readonly replicationPassword: pulumi.Output<string>;
+  /** server_id of each node, by node name. */
+  public readonly serverIds: pulumi.Output<{ [node: string]: number }>;
+  /** The flavour the servers run. */
+  public readonly flavour: pulumi.Output<MySqlFlavour>;
+  private readonly last: Record<string, remote.Command> = {};
+
+  constructor(name: string, args: GtidMySqlArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("fortress:index:GtidMySql", name, args, opts);
+
+    const {
+      primary,
+      replicas,
+      all,
+      flavour,
+      port,
+      meshInterface,
+      retentionDays,
+      dataClass,
+      serverIds,
+      nodes,
+    } = resolveArgs(name, args);
+    this.warnAbout(this.checkResidency(name, nodes, primary.name, replicas, dataClass, args.residency));
+
+    // Secrets: made here, kept secret, and sent to the hosts on standard input only.
+    const adminPassword = pulumi.secret(
+      new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this })
+        .result,
+    );
+    const replicationPassword = pulumi.secret(
+      new random.RandomPassword(
+        `${name}-replication-password`,
+        { length: 32, special: false },
+        { parent: this },
+      ).result,
+    );
+    const caKey = new tls.PrivateKey(
+      `${name}-ca-key`,
+      { algorithm: "ECDSA", ecdsaCurve: "P256" },
+      { parent: this },
+    );
+    const ca = new tls.SelfSignedCert(
+      `${name}-ca`,
+      {
+        privateKeyPem: caKey.privateKeyPem,
+        isCaCertificate: true,
+        allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+        validityPeriodHours: CA_VALIDITY_HOURS,
+        subject: { commonName: `${name} MySQL CA`, organization: "Fortress" },
+      },
+      { parent: this },
+    );
+
+    const addresses = pulumi.output(args.addresses);
+    const addressOf = (node: string): pulumi.Output<string> =>
+      addresses.apply((a) => {
+        const address = a[node];
+        const late = new InputProblems();
+        checkAddress(late, address, node);
+        try {
+          late.throwIfAny(`GtidMySql "${name}"`);
+        } catch (err) {
+          throw new pulumi.ResourceError((err as Error).message, this);
+        }
+        return address;
+      });
+    const primaryAddress = addressOf(primary.name);
+
+    let previousConfig: remote.Command | undefined;
+    let primaryAccounts: remote.Command | undefined;
+    for (const { h, role } of all) {
+      const node = h.name;
+      const address = node === primary.name ? primaryAddress : addressOf(node);
+      const user = sshUser(h.connection);
+
+      const key = new tls.PrivateKey(
+        `${name}-${node}-tls-key`,
+        { algorithm: "ECDSA", ecdsaCurve: "P256" },
+        { parent: this },
+      );
+      const csr = new tls.CertRequest(
+        `${name}-${node}-csr`,
+        {
+          privateKeyPem: key.privateKeyPem,
+          subject: { commonName: node, organization: "Fortress" },
+          // Replicas verify the primary's certificate against the address they dial: the mesh address.
+          ipAddresses: [address],
+          dnsNames: [node],
+        },
+        { parent: this },
+      );
+      const cert = new tls.LocallySignedCert(
+        `${name}-${node}-cert`,
+        {
+          certRequestPem: csr.certRequestPem,
+          caPrivateKeyPem: caKey.privateKeyPem,
+          caCertPem: ca.certPem,
+          allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
+          validityPeriodHours: CERT_VALIDITY_HOURS,
+          earlyRenewalHours: CERT_EARLY_RENEWAL_HOURS,
+        },
+        { parent: this },
+      );
+
+      const install = new remote.Command(
+        `${name}-${node}-install`,
+        {
+          connection: h.connection,
+          create: user.apply((u) => bashCommand(renderInstallScript(flavour), u, "fortress-mysql-install")),
+        },
+        { parent: this, dependsOn: h.ready ? [h.ready] : [] },
+      );
+
+      const myCnf = address.apply((bindAddress) =>
+        renderMyCnf(
+          mySqlConfig({
+            flavour,
+            role,
+            serverId: serverIds[node],
+            bindAddress,
+            port,
+            binlogRetentionDays: retentionDays,
+          }),
+        ),
+      );
+      // One node at a time, the primary first: a restart never takes two servers down at once.
+      const config = new remote.Command(
+        `${name}-${node}-config`,
+        {
+          connection: h.connection,
+          create: pulumi
+            .all([myCnf, address, ca.certPem, cert.certPem, user])
+            .apply(([c, a, caPem, certPem, u]) =>
+              bashCommand(
+                renderConfigureScript({
+                  flavour,
+                  role,
+                  serverId: serverIds[node],
+                  bindAddress: a,
+                  port,
+                  myCnf: c,
+                  caPem,
+                  certPem,
+                  meshInterface,
+                }),
+                u,
+                "fortress-mysql-configure",
+              ),
+            ),
+          delete: user.apply((u) =>
+            bashCommand(renderTeardownScript(flavour, role), u, "fortress-mysql-teardown"),
+          ),
+          // The server's TLS key reaches the host on standard input only.
+          stdin: pulumi.secret(key.privateKeyPem),
+          logging: "stderr",
+        },
+        {
+          parent: this,
+          dependsOn: [install, ...(args.meshReady ?? []), ...(previousConfig ? [previousConfig] : [])],
+          additionalSecretOutputs: ["stdout"],
+        },
+      );
+      previousConfig = config;
+
+      const source = role === "replica" ? primaryAddress.apply((host) => ({ host, port })) : undefined;
+      const replication = new remote.Command(
+        role === "primary" ? `${name}-${node}-accounts` : `${name}-${node}-replication`,
+        {
+          connection: h.connection,
+          create: pulumi
+            .all([address, source, user])
+            .apply(([a, s, u]) =>
+              bashCommand(
+                renderReplicationScript({ flavour, role, address: a, port, source: s }),
+                u,
+                "fortress-mysql-replication",
+              ),
+            ),
+          // The primary gets both passwords; a replica only the one it replicates with.
+          stdin:
+            role === "primary"
+              ? pulumi.secret(pulumi.interpolate`${adminPassword}\n${replicationPassword}\n`)
+              : pulumi.secret(pulumi.interpolate`${replicationPassword}\n`),
+          logging: "stderr",
+        },
+        {
+          parent: this,
+          dependsOn: [config, ...(role === "replica" && primaryAccounts ? [primaryAccounts] : [])],
+          additionalSecretOutputs: ["stdout"],
+        },
+      );
+      if (role === "primary") primaryAccounts = replication;
+      this.last[node] = replication;
+    }
+
+    this.primaryEndpoint = primaryAddress.apply((a) => endpointOf(a, port));
+    this.replicaEndpoints = pulumi.all(
+      Object.fromEntries(replicas.map((r) => [r.name, addressOf(r.name).apply((a) => endpointOf(a, port))])),
+    );
+    this.caCertificate = ca.certPem;
+    this.adminUser = pulumi.output(ADMIN_USER);
+    this.adminPassword = adminPassword;
+    this.replicationUser = pulumi.output(REPLICATION_USER);
+    this.replicationPassword = replicationPassword;
+    this.serverIds = pulumi.output(serverIds);
+    this.flavour = pulumi.output(flavour);
+    this.registerOutputs({
+      primaryEndpoint: this.primaryEndpoint,
+      replicaEndpoints: this.replicaEndpoints,
+      caCertificate: this.caCertificate,
+      adminUser: this.adminUser,
+      adminPassword: this.adminPassword,
+      replicationUser: this.replicationUser,
+      replicationPassword: this.replicationPassword,
+      serverIds: this.serverIds,
+      flavour: this.flavour,
+    });
+  }
+
+  /** The last database step on `node` (its accounts or its replication): depend on it to use the database. */
+  readyOn(node: string): remote.Command {
+    const c = this.last[node];
+    if (!c) throw new Error(`"${node}" is not a node of this database`);
+    return c;
+  }
+
+  /**
+   * The residency rules over the primary, each replica and each replication flow (primary ->
+   * replica, over the mesh, TLS), named as the policy pack names them. The primary's placement is reported under `primary`, the rest
+   * under `replicas`. Returns the advisory findings.
+   */
+  private checkResidency(
+    name: string,
+    nodes: ResidencyNode[],
+    primary: string,
+    replicas: readonly HostArgs[],
+    dataClass: DataClass,
+    residency: ResidencyArgs | undefined,
+  ): Violation[] {
+    const subject = `GtidMySql "${name}"`;
+    const primaryStore: DataStore = {
+      name,
+      kind: "MySQL primary",
+      dataClass,
+      nodes: [primary],
+    };
+    const replicaStores = replicas.map((r): DataStore => ({
+      name: `${name}/${r.name}`,
+      kind: "MySQL replica",
+      dataClass,
+      nodes: [r.name],
+    }));
+    const flows = replicas.map((r): DataFlow => ({
+      name: `${name} replication to ${r.name}`,
+      from: primary,
+      to: r.name,
+      dataClass,
+      overMesh: true,
+      encrypted: true,
+    }));
+    const first = enforceResidency({ nodes, dataStores: [primaryStore] }, residency, "primary", subject);
+    const rest = enforceResidency(
+      { nodes, dataStores: [primaryStore, ...replicaStores], flows },
+      residency,
+      "replicas",
+      subject,
+    );
+    const seen = new Set(first.map((v) => v.message));
+    return [...first, ...rest.filter((v) => !seen.has(v.message))];
+  }
+
+  private warnAbout(advisories: readonly Violation[]): void {
+    for (const v of advisories) {
+      void pulumi.log.warn(`residency rule ${v.ruleId} (advisory): ${v.message} ${v.remediation}`, this);
+    }
+  }
+}
+
+interface NodeEntry {
+  readonly h: HostArgs;
+  readonly path: string;
+  readonly role: MySqlRole;
+}
+
+/** The args checked and completed with their defaults; every problem at once, as a FortressInputError. */
+function resolveArgs(name: string, args: GtidMySqlArgs) {
+  const problems = new InputProblems();
+  const primary = args.primary;
+  const replicas = args.replicas ?? [];
+  problems.check(
+    primary !== undefined && primary !== null,
+    "primary",
+    "is required: the node that takes the writes (`KvmNode.host()`)",
+  );
+  const all: NodeEntry[] = [
+    ...(primary ? [{ h: primary, path: "primary", role: "primary" as const }] : []),
+    ...replicas.map((h, i) => ({ h, path: `replicas[${i}]`, role: "replica" as const })),
+  ];
+  const seen = new Set<string>();
+  for (const { h, path } of all) {
+    if (
+      !problems.check(
+        NODE_NAME.test(h.name ?? ""),
+        `${path}.name`,
+        `${JSON.stringify(h.name)} is not a node name; use lower-case letters, digits and "-", starting with a letter`,
+      )
+    )
+      continue;
+    if (path !== "primary" && h.name === primary?.name) {
+      problems.add(
+        `${path}.name`,
+        `"${h.name}" is the primary; a node is the primary or a replica, not both`,
+      );
+      continue;
+    }
+    problems.check(!seen.has(h.name), `${path}.name`, `"${h.name}" is a replica twice; list it once`);
+    seen.add(h.name);
+  }
+  const flavour = args.flavour ?? MySqlFlavour.Mysql80;
+  checkFlavour(problems, flavour, "flavour");
+  const port = args.port ?? 3306;
+  checkPort(problems, port, "port");
+  const meshInterface = args.meshInterface ?? "wg0";
+  checkInterfaceName(problems, meshInterface, "meshInterface");
+  const retentionDays = args.binlogRetentionDays ?? 7;
+  problems.check(
+    Number.isInteger(retentionDays) && retentionDays >= 1 && retentionDays <= 365,
+    "binlogRetentionDays",
+    `${String(retentionDays)} is out of range; use 1 to 365 days`,
+  );
+  let dataClass = DataClass.Personal;
+  try {
+    dataClass = parseDataClass(args.dataClass ?? DataClass.Personal, "dataClass");
+  } catch (e) {
+    if (!(e instanceof FortressInputError)) throw e;
+    problems.add(e.propertyPath, e.reason);
+  }
+  const names = all.map(({ h }) => h.name);
+  const serverIds =
+    problems.list.length === 0
+      ? planServerIds(names, args.serverIds ?? {}, problems, (n) => `serverIds["${n}"]`)
+      : {};
+  // Addresses given as plain values are checked now; those that come from the mesh, once known.
+  if (args.addresses !== undefined && !pulumi.Output.isInstance(args.addresses)) {
+    const plain = args.addresses as Record<string, pulumi.Input<string>>;
+    for (const { h } of all) if (NODE_NAME.test(h.name ?? "")) checkAddress(problems, plain[h.name], h.name);
+  }
+  const nodes = all.flatMap(
+    ({ h, path }) => checkResidencyNode(problems, h.name, h.placement, `${path}.placement`) ?? [],
+  );
+  problems.throwIfAny(`GtidMySql "${name}"`);
+  return { primary, replicas, all, flavour, port, meshInterface, retentionDays, dataClass, serverIds, nodes };
+}
+
+/** A node's mesh address: present, and an IP address the server can bind. Strings only; outputs are checked once known. */
+function checkAddress(
+  problems: InputProblems,
+  address: pulumi.Input<string> | undefined,
+  node: string,
+): void {
+  const path = `addresses["${node}"]`;
+  if (!problems.check(address !== undefined, path, `is missing: give the mesh address of node "${node}"`))
+    return;
+  if (typeof address === "string") checkBindAddress(problems, address, path);
+}

@@ -1,0 +1,46 @@
+# --- GtidMySql helpers, inlined by scripts.ts where a template has the `# @gtid-mysql-helpers` line.
+# They use CLIENT (mariadb or mysql) from the template. Root reaches the server over its socket
+# (unix_socket / auth_socket): no password of ours is ever needed for that.
+MYSQL_READY_TIMEOUT=300
+
+# Runs the SQL on standard input as root; rows come out tab-separated, without headers.
+sql() { "$CLIENT" --batch --skip-column-names; }
+# The same, one "Column: value" line each (for SHOW ... STATUS).
+sql_vertical() { "$CLIENT" --batch --vertical; }
+
+# Runs SQL that holds a secret (given as $1, never on a command line) and prints its result. The
+# secrets in "${@:2}" are masked in anything it prints, an error message included.
+sql_secret() {
+  local statement=$1 result status=0 secret
+  shift
+  result=$("$CLIENT" --batch --skip-column-names 2>&1 <<<"$statement") || status=$?
+  for secret in "$@"; do
+    result=${result//"$secret"/"<secret>"}
+  done
+  if ((status != 0)); then
+    log "SQL failed: $result"
+    return "$status"
+  fi
+  printf '%s' "$result"
+}
+
+# True once the server answers on its socket; waits up to MYSQL_READY_TIMEOUT seconds. A server
+# that answers but refuses root is no reason to wait (or to roll anything back): that stops here.
+wait_ready() {
+  local deadline=$((SECONDS + MYSQL_READY_TIMEOUT)) answer
+  until answer=$(sql 2>&1 <<<"SELECT 1"); do
+    if [[ $answer == *"Access denied"* ]]; then
+      die "root may not log in over the server's socket ($answer); these scripts need socket authentication for root (unix_socket / auth_socket, the packages' default)"
+    fi
+    ((SECONDS < deadline)) || return 1
+    sleep 1
+  done
+}
+
+# Our passwords are random letters and digits; anything else is refused before it reaches SQL or
+# an option file.
+check_secret() {
+  [[ $2 =~ ^[A-Za-z0-9._~+=:-]{16,}$ ]] ||
+    die "the $1 on standard input is not 16 or more letters, digits or ._~+=:-"
+}
+# --- end GtidMySql helpers ---
