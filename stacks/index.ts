@@ -11,3 +11,6 @@ export const openfaasPassword = outputs.openfaasPassword;
 export const argoDeployKey = outputs.argoDeployKey;
 export const argoAdminPassword = outputs.argoAdminPassword;
 export const residency = outputs.residency;
+export const databasePrimary = outputs.databasePrimary;
+export const databaseReplicas = outputs.databaseReplicas;
+export const databaseAdminPassword = outputs.databaseAdminPassword;

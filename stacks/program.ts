@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   ArgoBootstrap,
   ArgoBootstrapArgs,
+  GtidMySql,
+  MySqlFlavour,
   HostArgs,
   K3sCluster,
   KvmNode,
@@ -14,7 +16,7 @@ import { configObject, parseNodeRefs, parseNodesConfig, underConfigKey } from ".
 import { FortressInputError } from "../sdk/errors";
 import { ResourceFacts, programFacts } from "../sdk/policy/facts";
 import { residencyReport } from "../sdk/report";
-import { ResidencyArgs, validateResidencyPolicy } from "../sdk/residency";
+import { DataClass as GtidMySqlDataClass, ResidencyArgs, validateResidencyPolicy } from "../sdk/residency";
 
 /**
  * The Fortress program: every stack is this code plus its `Pulumi.<stack>.yaml`, so a new
@@ -81,6 +83,34 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
       })
     : undefined;
 
+  // The database on the mesh: a primary in the Fortress and replicas where the rules allow them.
+  const dbConfig = configObject(config.getObject("database"), "fortress:database");
+  const database =
+    dbConfig &&
+    underConfigKey("fortress:database", () => {
+      const [primary] = parseNodeRefs([dbConfig.primary], "primary", names, true);
+      const replicas = parseNodeRefs(dbConfig.replicas, "replicas", names, false);
+      const hostFacts = (n: string) => ({ name: n, placement: nodes[n].host().placement });
+      facts.push({
+        type: "fortress:index:GtidMySql",
+        name: "db",
+        urn: "db",
+        props: {
+          primary: hostFacts(primary),
+          replicas: replicas.map(hostFacts),
+          dataClass: dbConfig.dataClass,
+        },
+      });
+      return new GtidMySql("db", {
+        primary: onMesh(primary),
+        replicas: replicas.map(onMesh),
+        addresses: mesh.addresses,
+        flavour: (dbConfig.flavour as MySqlFlavour | undefined) ?? MySqlFlavour.Mysql80,
+        ...(dbConfig.dataClass ? { dataClass: dbConfig.dataClass as GtidMySqlDataClass } : {}),
+        residency,
+      });
+    });
+
   // The platform on the cluster: only where the stack asks for it, through the cluster's provider.
   const onCluster = (key: string) => {
     const raw = configObject(config.getObject(key), `fortress:${key}`);
@@ -131,6 +161,9 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
     openfaasPassword: openfaas?.gatewayPassword,
     argoDeployKey: argo?.deployPublicKey,
     argoAdminPassword: argo?.adminPassword,
+    databasePrimary: database?.primaryEndpoint,
+    databaseReplicas: database?.replicaEndpoints,
+    databaseAdminPassword: database?.adminPassword,
     residency: residencyVerdicts(facts, residency),
   };
 }

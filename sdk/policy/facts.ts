@@ -294,12 +294,12 @@ function componentFacts(
     const primary = hostNode(props.primary);
     if (primary) {
       dataStores.push({
-        name: `MySQL primary "${r.name}"`,
+        name: r.name,
         kind: "MySQL primary",
         dataClass,
         nodes: [primary],
       });
-      urns.set(`MySQL primary "${r.name}"`, r.urn);
+      urns.set(r.name, r.urn);
     }
     for (const replica of (props.replicas ?? []).map(hostNode)) {
       if (!replica || !primary) continue;

@@ -25,22 +25,30 @@ describe("the offline render", function () {
       const result = await render("prod", out, mocks);
       assert.strictEqual(result.compliant, true);
       const files = listFiles(out).sort();
-      assert.deepStrictEqual(
-        files.filter((f) => f.startsWith("hosts/osl-1/") && !f.includes("destroy")),
-        [
-          "hosts/osl-1/01-osl-1-baseline.sh",
-          "hosts/osl-1/02-osl-1-firewall-confirm.sh",
-          "hosts/osl-1/03-mesh-osl-1-key.sh",
-          "hosts/osl-1/04-mesh-osl-1-config.sh",
-          "hosts/osl-1/05-k3s-osl-1-install.sh",
-          "hosts/osl-1/06-k3s-osl-1-configure.sh",
-          "hosts/osl-1/07-k3s-kubeconfig.sh",
-        ],
-      );
+      // Each component's steps on a host come in the order they run; components interleave.
+      const steps = files
+        .filter((f) => f.startsWith("hosts/osl-1/") && !f.includes("destroy"))
+        .map((f) => f.replace(/^hosts\/osl-1\/\d+-/, "").replace(/\.sh$/, ""));
+      assert.strictEqual(steps.length, 10, steps.join(", "));
+      const before = (a: string, b: string) =>
+        assert.ok(steps.indexOf(a) < steps.indexOf(b), `${a} before ${b}`);
+      before("osl-1-baseline", "osl-1-firewall-confirm");
+      before("osl-1-firewall-confirm", "mesh-osl-1-key");
+      before("mesh-osl-1-key", "mesh-osl-1-config");
+      before("mesh-osl-1-config", "k3s-osl-1-install");
+      before("k3s-osl-1-install", "k3s-osl-1-configure");
+      before("k3s-osl-1-configure", "k3s-kubeconfig");
+      before("mesh-osl-1-config", "db-osl-1-config");
+      before("db-osl-1-install", "db-osl-1-config");
+      before("db-osl-1-config", "db-osl-1-accounts");
       for (const host of ["osl-2", "osl-3", "dr-1", "fleet-1", "fleet-2"]) {
-        assert.ok(files.includes(`hosts/${host}/06-k3s-${host}-configure.sh`), host);
+        assert.ok(
+          files.some((f) => new RegExp(`^hosts/${host}/\\d+-k3s-${host}-configure\\.sh$`).test(f)),
+          host,
+        );
       }
-      const configure = fs.readFileSync(path.join(out, "hosts/osl-2/06-k3s-osl-2-configure.sh"), "utf8");
+      const configureFile = files.find((f) => /^hosts\/osl-2\/\d+-k3s-osl-2-configure\.sh$/.test(f))!;
+      const configure = fs.readFileSync(path.join(out, configureFile), "utf8");
       assert.match(configure, /server: "https:\/\/10\.100\.0\.1:6443"/);
       assert.match(configure, /# standard input: <secret: not rendered>/);
       for (const object of [
@@ -69,6 +77,8 @@ describe("the offline render", function () {
         /\| fleet-1 \| Sweden \(eu-north-1\) \| Amazon Web Services \| United States \| US CLOUD Act \| no \|/,
       );
       assert.match(report, /```mermaid\nflowchart LR\n/);
+      assert.match(report, /\| db\/dr-1 \| MySQL replica \| personal \| dr-1 \|/);
+      assert.match(report, /\| db replication to dr-1 \| osl-1 \| dr-1 \| personal \| yes \| yes \|/);
       const json = JSON.parse(fs.readFileSync(path.join(out, "residency-report.json"), "utf8")) as {
         compliant: boolean;
       };
