@@ -36,6 +36,10 @@ const SECRET_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
 
 let counter = 0;
 
+/** What the mocks answer for a certificate's `certPem`: PEM-shaped, stable per name. */
+export const fakeCertificate = (name: string): string =>
+  `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n`;
+
 /** What the mocks answer for a RandomPassword's `bcryptHash`: bcrypt-shaped, stable per name. */
 export const fakeBcryptHash = (name: string): string =>
   `$2a$10$${Buffer.from(name).toString("base64").padEnd(53, "x").slice(0, 53)}`;
@@ -59,6 +63,13 @@ function providerOutputs(
         privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\n${fakeKey("key", name)}\n-----END OPENSSH PRIVATE KEY-----\n`,
         privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${fakeKey("pem", name)}\n-----END PRIVATE KEY-----\n`,
         publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${Buffer.from(name).toString("base64")} ${name}\n`,
+      };
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      return { certPem: fakeCertificate(name) };
+    case "tls:index/certRequest:CertRequest":
+      return {
+        certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\n${name}\n-----END CERTIFICATE REQUEST-----\n`,
       };
     case "random:index/randomPassword:RandomPassword":
       return { result: fakeKey("password", name), bcryptHash: fakeBcryptHash(name) };

@@ -1,5 +1,4 @@
 import * as assert from "assert";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgoBootstrap, ArgoBootstrapArgs } from "../../components/argoBootstrap/argoBootstrap";
 import { parseSshRepository } from "../../components/argoBootstrap/argo";
@@ -10,13 +9,14 @@ import {
   mocks,
   recordOptions,
   registeredOptions,
+  inputsOf,
+  testK8sProvider,
 } from "./setup";
 
 const REPO = "git@github.com:org/infra-repo.git";
 const PATH = "applications/overlays/production";
 
-const provider = () =>
-  new k8s.Provider("k8s", { kubeconfig: pulumi.secret("apiVersion: v1\nkind: Config\n") });
+const provider = testK8sProvider;
 
 async function argo(name: string, args: Partial<ArgoBootstrapArgs> = {}): Promise<ArgoBootstrap> {
   const a = new ArgoBootstrap(
@@ -30,11 +30,7 @@ async function argo(name: string, args: Partial<ArgoBootstrapArgs> = {}): Promis
   return a;
 }
 
-/** Recorded inputs, read as loosely as the JSON they are. */
-interface Payload {
-  readonly [key: string]: Payload;
-}
-const inputs = (name: string) => mocks.named(name).inputs as unknown as Payload;
+const inputs = inputsOf;
 describe("ArgoBootstrap", () => {
   beforeEach(() => {
     mocks.reset();

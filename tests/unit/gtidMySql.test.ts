@@ -15,7 +15,7 @@ import {
   serverIdOf,
 } from "../../sdk/mysql";
 import { DataClass } from "../../sdk/residency";
-import { MockResult, isSecret, settle, valueOf } from "../../sdk/testing/mocks";
+import { fakeCertificate, isSecret, settle, valueOf } from "../../sdk/testing/mocks";
 import { assertNowhereInClear, dependsOnNames, mocks, recordOptions, registeredOptions } from "./setup";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nbXlzcWwtdGVzdA==\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -128,30 +128,9 @@ ssl_key = /etc/mysql/fortress/server-key.pem
 sync_binlog = 1
 `;
 
-const CERT = (name: string) => `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n`;
+const CERT = fakeCertificate;
 
 describe("GtidMySql", () => {
-  // Pulumi's mocks answer a certificate with its inputs only; the tls provider would add the
-  // certificate itself (see the report: sdk/testing/mocks.ts could answer this for everyone).
-  const original = mocks.newResource.bind(mocks);
-  before(() => {
-    mocks.newResource = (args: pulumi.runtime.MockResourceArgs) => {
-      const result = original(args) as MockResult;
-      if (args.type === "tls:index/certRequest:CertRequest") {
-        return { ...result, state: { ...result.state, certRequestPem: `CSR ${args.name}` } };
-      }
-      if (
-        args.type === "tls:index/selfSignedCert:SelfSignedCert" ||
-        args.type.endsWith("LocallySignedCert")
-      ) {
-        return { ...result, state: { ...result.state, certPem: CERT(args.name) } };
-      }
-      return result;
-    };
-  });
-  after(() => {
-    mocks.newResource = original;
-  });
   beforeEach(() => {
     mocks.reset();
     registeredOptions.clear();
@@ -285,7 +264,10 @@ describe("GtidMySql", () => {
     assert.deepStrictEqual(inputs("db-osl-2-csr").ipAddresses, ["10.100.0.2"]);
     assert.deepStrictEqual(inputs("db-osl-2-csr").dnsNames, ["osl-2"]);
     const cert = inputs("db-osl-2-cert");
-    assert.strictEqual(cert.certRequestPem, "CSR db-osl-2-csr");
+    assert.strictEqual(
+      cert.certRequestPem,
+      "-----BEGIN CERTIFICATE REQUEST-----\ndb-osl-2-csr\n-----END CERTIFICATE REQUEST-----\n",
+    );
     assert.strictEqual(cert.caCertPem, CERT("db-ca"));
     assert.deepStrictEqual(cert.allowedUses, [
       "digital_signature",

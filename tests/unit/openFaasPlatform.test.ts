@@ -1,6 +1,5 @@
 import * as assert from "assert";
 import * as fc from "fast-check";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
   OpenFaasFunctionArgs,
@@ -27,6 +26,8 @@ import {
   mocks,
   recordOptions,
   registeredOptions,
+  inputsOf,
+  testK8sProvider,
 } from "./setup";
 
 const LICENSE = "eyJhbGciOiJFUzI1NiJ9.openfaas-test-license.c2lnbmF0dXJl";
@@ -41,8 +42,7 @@ const gdprHandler: OpenFaasFunctionArgs = {
   limits: { memory: "128Mi", cpu: "100m" },
 };
 
-const provider = () =>
-  new k8s.Provider("k8s", { kubeconfig: pulumi.secret("apiVersion: v1\nkind: Config\n") });
+const provider = testK8sProvider;
 
 async function platform(name: string, args: OpenFaasPlatformArgs): Promise<OpenFaasPlatform> {
   const p = new OpenFaasPlatform(name, args, { providers: [provider()], transformations: [recordOptions] });
@@ -52,11 +52,7 @@ async function platform(name: string, args: OpenFaasPlatformArgs): Promise<OpenF
   return p;
 }
 
-/** Recorded inputs, read as loosely as the JSON they are. */
-interface Payload {
-  readonly [key: string]: Payload;
-}
-const inputs = (name: string) => mocks.named(name).inputs as unknown as Payload;
+const inputs = inputsOf;
 describe("OpenFaasPlatform", () => {
   beforeEach(() => {
     mocks.reset();

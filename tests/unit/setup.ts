@@ -1,6 +1,7 @@
 // Loaded by mocha before any spec (see .mocharc.json): the mocks must be in place before a
 // component registers anything. One recorder for the whole run; specs reset it.
 import * as assert from "assert";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { FortressMocks, installMocks, valueOf } from "../../sdk/testing/mocks";
 
@@ -56,3 +57,13 @@ export async function assertNowhereInClear(secret: string): Promise<void> {
     }
   }
 }
+
+/** A Kubernetes provider for component tests: nothing reaches a cluster under the mocks. */
+export const testK8sProvider = (): k8s.Provider =>
+  new k8s.Provider("k8s", { kubeconfig: pulumi.secret("apiVersion: v1\nkind: Config\n") });
+
+/** Recorded inputs, read as loosely as the JSON they are. */
+export interface Payload {
+  readonly [key: string]: Payload;
+}
+export const inputsOf = (name: string): Payload => mocks.named(name).inputs as unknown as Payload;
