@@ -6,7 +6,11 @@ import { constants } from "node:os";
 import * as path from "node:path";
 
 export const LAB_SCRIPT = path.join(__dirname, "lab.sh");
-export const LAB_DIR = process.env.FORTRESS_LAB_DIR ?? "/var/lib/fortress-lab";
+/** Labs with different FORTRESS_LAB_ID (0-9) run side by side; names below follow lab.sh. */
+export const LAB_ID = process.env.FORTRESS_LAB_ID ?? "0";
+export const LAB_DIR =
+  process.env.FORTRESS_LAB_DIR ??
+  (LAB_ID === "0" ? "/var/lib/fortress-lab" : `/var/lib/fortress-lab${LAB_ID}`);
 /** The lab's SSH private key (ed25519); its public half is root's authorized key on every host. */
 export const LAB_PRIVATE_KEY_PATH = path.join(LAB_DIR, "id_ed25519");
 /** FORTRESS_LAB_KEEP=1 leaves the hosts running after the tests, for debugging. */
@@ -181,7 +185,7 @@ function installHandlers(): void {
 }
 
 /**
- * Boots one lab host per name (addresses 10.231.0.11, .12, ... in order), in parallel, after
+ * Boots one lab host per name (addresses 10.231.<lab id>.11, .12, ... in order), in parallel, after
  * removing whatever an earlier run left behind and building the image if it is missing or stale.
  */
 export async function startLab(names: string[]): Promise<Lab> {
@@ -209,10 +213,11 @@ export function labLeftovers(): string[] {
   const found: string[] = [];
   const ipOut = (args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
   for (const ns of ipOut(["netns", "list"]).split("\n"))
-    if (ns.startsWith("flab-")) found.push(`netns ${ns}`);
+    if (ns.startsWith(`flab${LAB_ID}-`)) found.push(`netns ${ns}`);
   for (const l of ipOut(["-o", "link", "show"]).split("\n")) {
     const name = l.split(": ")[1]?.split("@")[0];
-    if (name && /^(flab0|flv\d+)$/.test(name)) found.push(`link ${name}`);
+    if (name && (name === `flab${LAB_ID}` || new RegExp(`^flv${LAB_ID}-\\d+$`).test(name)))
+      found.push(`link ${name}`);
   }
   for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     let cmd: string;
@@ -221,20 +226,23 @@ export function labLeftovers(): string[] {
     } catch {
       continue; // gone meanwhile
     }
-    if (/systemd-nspawn .*--network-namespace-path=\/run\/netns\/flab-|lab\.sh _run/.test(cmd)) {
+    if (
+      cmd.includes(`--network-namespace-path=/run/netns/flab${LAB_ID}-`) ||
+      cmd.includes(`lab.sh _run ${LAB_ID} `)
+    ) {
       found.push(`process ${pid}: ${cmd}`);
     }
   }
   for (const m of fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n")) {
-    if (m.includes(LAB_DIR) || m.includes("/run/netns/flab-")) found.push(`mount ${m}`);
+    if (m.includes(LAB_DIR) || m.includes(`/run/netns/flab${LAB_ID}-`)) found.push(`mount ${m}`);
   }
   try {
-    execFileSync("nft", ["list", "table", "inet", "fortress_lab"], { stdio: "ignore" });
-    found.push("nft table inet fortress_lab");
+    execFileSync("nft", ["list", "table", "inet", `fortress_lab${LAB_ID}`], { stdio: "ignore" });
+    found.push(`nft table inet fortress_lab${LAB_ID}`);
   } catch {
     // absent, as it should be
   }
-  for (const cg of ["/sys/fs/cgroup/unified/flab", "/sys/fs/cgroup/systemd/flab"]) {
+  for (const cg of [`/sys/fs/cgroup/unified/flab${LAB_ID}`, `/sys/fs/cgroup/systemd/flab${LAB_ID}`]) {
     if (fs.existsSync(cg)) found.push(`cgroup ${cg}`);
   }
   return found;

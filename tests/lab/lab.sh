@@ -8,13 +8,19 @@
 # Every subcommand is idempotent. State lives under $FORTRESS_LAB_DIR. See README.md beside this.
 set -euo pipefail
 
-LAB_DIR=${FORTRESS_LAB_DIR:-/var/lib/fortress-lab}
-SUBNET=${FORTRESS_LAB_SUBNET:-10.231.0} # a /24: the bridge is .1, host INDEX is .(10+INDEX)
+# Labs with different ids (0-9) run side by side: each has its own bridge, namespaces, links,
+# cgroups, state folder and subnet, and down-all touches only its own.
+LAB_ID=${FORTRESS_LAB_ID:-0}
+[[ $LAB_ID =~ ^[0-9]$ ]] || { echo "lab: error: FORTRESS_LAB_ID must be one digit, 0-9" >&2; exit 1; }
+if [[ $LAB_ID == 0 ]]; then DEFAULT_DIR=/var/lib/fortress-lab; else DEFAULT_DIR=/var/lib/fortress-lab$LAB_ID; fi
+LAB_DIR=${FORTRESS_LAB_DIR:-$DEFAULT_DIR}
+SUBNET=${FORTRESS_LAB_SUBNET:-10.231.$LAB_ID} # a /24: the bridge is .1, host INDEX is .(10+INDEX)
 MIRROR=${FORTRESS_LAB_MIRROR:-http://deb.debian.org/debian}
 BOOT_TIMEOUT=${FORTRESS_LAB_BOOT_TIMEOUT:-60}
 STOP_TIMEOUT=${FORTRESS_LAB_STOP_TIMEOUT:-30}
 
-BRIDGE=flab0
+BRIDGE=flab$LAB_ID
+NFT_TABLE=fortress_lab$LAB_ID
 BASE=$LAB_DIR/base
 KEY=$LAB_DIR/id_ed25519
 HOSTS=$LAB_DIR/hosts
@@ -22,7 +28,7 @@ LOGS=$LAB_DIR/logs # console logs, kept after `down` for debugging
 SELF=$(readlink -f "$0")
 # Each host gets its own cgroup: without one, every container's systemd would manage the same
 # (root) cgroup and stopping a unit on one host could kill processes on another.
-CGROUPS=(/sys/fs/cgroup/unified/flab /sys/fs/cgroup/systemd/flab)
+CGROUPS=(/sys/fs/cgroup/unified/flab$LAB_ID /sys/fs/cgroup/systemd/flab$LAB_ID)
 
 # What the lab hosts have installed. Hosts have no network beyond the lab, so everything the
 # remote scripts need must be here (they skip installing what is present).
@@ -65,8 +71,8 @@ host_dir() { echo "$HOSTS/$1"; }
 console_log() { echo "$LOGS/$1.log"; }
 host_index() { cat "$(host_dir "$1")/index"; }
 host_addr() { echo "$SUBNET.$((10 + $(host_index "$1")))"; }
-netns() { echo "flab-$1"; }
-veth() { echo "flv$1"; } # host side of the veth pair, by index (interface names max 15 chars)
+netns() { echo "flab$LAB_ID-$1"; }
+veth() { echo "flv$LAB_ID-$1"; } # host side of the veth pair, by index (interface names max 15 chars)
 
 # True when the host's supervisor process is alive.
 is_up() {
@@ -160,8 +166,8 @@ ensure_bridge() {
   # Lab hosts talk to each other and to this machine, nowhere else: refuse whatever would be
   # routed out of or into the lab (this matters where the machine forwards, e.g. with Docker).
   # Traffic between hosts is bridged: it comes in and goes out on the bridge, so it passes.
-  nft list table inet fortress_lab >/dev/null 2>&1 || nft -f - <<EOF
-table inet fortress_lab {
+  nft list table inet "$NFT_TABLE" >/dev/null 2>&1 || nft -f - <<EOF
+table inet $NFT_TABLE {
   chain forward {
     type filter hook forward priority filter - 10; policy accept;
     iifname "$BRIDGE" oifname != "$BRIDGE" reject with icmpx type admin-prohibited
@@ -252,7 +258,7 @@ cmd_up() {
     start=$(now_us)
     rm -f "$dir/stopping"
     # Detached supervisor (see run_host); fd 9 closed so it never holds the lab lock.
-    setsid "$SELF" _run "$name" </dev/null >>"$(console_log "$name")" 2>&1 9>&- &
+    setsid "$SELF" _run "$LAB_ID" "$name" </dev/null >>"$(console_log "$name")" 2>&1 9>&- &
     echo $! >"$dir/pid" # run_host writes it too; here so that wait_ssh sees it at once
     wait_ssh "$name" || die "$name failed to boot"
     log "$name is up at $(host_addr "$name"), SSH after $(since "$start")"
@@ -341,16 +347,16 @@ cmd_down_all() {
   # Every host by its state folder, and the leftovers of hosts whose state folder was lost.
   for name in $({
     find "$HOSTS" "${CGROUPS[@]}" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null || true
-    ip netns list | sed -n 's/^flab-\([^ ]*\).*/\1/p'
+    ip netns list | sed -n "s/^flab$LAB_ID-\\([^ ]*\\).*/\\1/p"
   } | sort -u); do
     cmd_down "$name" &
   done
   wait
-  for link in $(ip -o link show type veth | grep -o 'flv[0-9]*' | sort -u || true); do
+  for link in $(ip -o link show type veth | grep -o "flv$LAB_ID-[0-9]*" | sort -u || true); do
     ip link del "$link" 2>/dev/null || true
   done
   ip link del "$BRIDGE" 2>/dev/null || true
-  nft delete table inet fortress_lab 2>/dev/null || true
+  nft delete table inet "$NFT_TABLE" 2>/dev/null || true
   for cg in "${CGROUPS[@]}"; do rmdir "$cg" 2>/dev/null || true; done
 }
 
@@ -405,7 +411,7 @@ cut) cmd_cut "${@:2}" ;;
 restore) cmd_restore "${@:2}" ;;
 ssh) cmd_ssh "${@:2}" ;;
 list) cmd_list ;;
-_run) run_host "${@:2}" ;;
+_run) run_host "${@:3}" ;; # _run LAB_ID NAME: the id only marks the process as this lab's
 *)
   sed -n '2,9p' "$SELF" >&2
   exit 2
