@@ -1,0 +1,226 @@
+// The `lab` stack through the real engine: the Pulumi CLI (stacks/pulumi-cli.sh), real provider
+// plugins (from $FORTRESS_PLUGIN_DIR), the driver's inline program and the residency pack loaded by
+// the CLI, onto real lab hosts. See tests/engine/README.md for what it needs.
+import * as assert from "assert";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import {
+  POLICY_PACK_DIR,
+  REPO_ROOT,
+  engineEnv,
+  installPlugins,
+  openStack,
+  pulumiCli,
+  summaryLine,
+} from "../../stacks/engine";
+import { LAB_ID, LAB_PRIVATE_KEY_PATH, Lab, startLab } from "../lab/harness";
+
+const NAMES = ["alfa", "bravo", "charlie"];
+const STACK_FILE = path.join(REPO_ROOT, "stacks", "Pulumi.lab.yaml");
+const PLUGINS_NEEDED = ["command", "random", "tls"];
+
+describe("the lab stack through the real Pulumi engine", function () {
+  let lab: Lab;
+  let stack: Stack;
+  let cli: PulumiCommand;
+  let env: Record<string, string>;
+  let stackFile: string;
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), "fortress-engine-"));
+  const timings: string[] = [];
+  const output: string[] = [];
+  const capture = { onOutput: (o: string) => output.push(o) };
+  const policy = { policyPacks: [POLICY_PACK_DIR] };
+
+  /** Runs one step, prints its time and the CLI's summary line. */
+  async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
+    output.length = 0;
+    const start = Date.now();
+    try {
+      return await run();
+    } finally {
+      const s = (Date.now() - start) / 1000;
+      timings.push(`${what}: ${s.toFixed(1)} s`);
+      console.log(`    ${what}: ${s.toFixed(1)} s`);
+    }
+  }
+  /** Successful SSH logins on a host so far (sshd's journal). */
+  const logins = async (name: string) =>
+    Number(
+      (
+        await lab
+          .host(name)
+          .exec("journalctl -u ssh.service -o cat --no-pager | grep -c 'Accepted publickey' || true")
+      ).stdout.trim(),
+    );
+  const sql = (name: string, query: string) =>
+    lab
+      .host(name)
+      .exec(`mariadb -N -B -e ${JSON.stringify(query)}`)
+      .then((r) => r.stdout.trim());
+
+  before(async function () {
+    if (LAB_ID !== "0")
+      throw new Error("the lab stack's hosts are 10.231.0.x: run the engine suite with lab id 0");
+    process.env.PULUMI_BACKEND_URL = `file://${state}`;
+    process.env.PULUMI_CONFIG_PASSPHRASE = "engine-suite-passphrase";
+    process.env.PULUMI_HOME = path.join(state, "home");
+    env = engineEnv();
+    cli = await pulumiCli();
+    const plugins = installPlugins(cli, env, process.env.FORTRESS_PLUGIN_DIR, PLUGINS_NEEDED);
+    if (plugins.missing.length) {
+      throw new Error(
+        `missing provider plugins: ${plugins.missing.map((p) => `${p.name} ${p.version}`).join(", ")}. ` +
+          "Put pulumi-resource-<name> binaries in a folder and set FORTRESS_PLUGIN_DIR to it " +
+          "(the registries here do not serve the command, random and tls providers; see tests/engine/README.md)",
+      );
+    }
+    // The CLI writes the stack's encryption salt and the secret key into the stack file: keep the
+    // committed one and put it back afterwards.
+    stackFile = fs.readFileSync(STACK_FILE, "utf8");
+    lab = await startLab(NAMES);
+    stack = await openStack("lab", cli, env);
+    await stack.setConfig("fortress:sshPrivateKey", {
+      value: fs.readFileSync(LAB_PRIVATE_KEY_PATH, "utf8"),
+      secret: true,
+    });
+  });
+  after(async function () {
+    if (stackFile !== undefined) fs.writeFileSync(STACK_FILE, stackFile);
+    await lab?.stop();
+    console.log(`    timings: ${timings.join("; ")}`);
+    fs.rmSync(state, { recursive: true, force: true });
+  });
+
+  it("up from nothing: hosts baselined, the mesh up, MariaDB replicating", async function () {
+    const result = await step("up from nothing", () => stack.up({ ...capture, ...policy }));
+    console.log(`    ${summaryLine("up", "lab", result.summary.resourceChanges ?? {}, 0)}`);
+    assert.ok(
+      (result.summary.resourceChanges?.create ?? 0) > 30,
+      JSON.stringify(result.summary.resourceChanges),
+    );
+    const mesh = (result.outputs.meshAddresses?.value ?? {}) as Record<string, string>;
+    assert.deepStrictEqual(Object.keys(mesh).sort(), NAMES);
+    for (const from of NAMES) {
+      assert.match((await lab.host(from).exec("nft list chain inet fortress input")).stdout, /policy drop;/);
+      for (const to of NAMES.filter((n) => n !== from)) {
+        await lab.host(from).exec(`ping -c 1 -W 2 ${mesh[to]}`);
+      }
+    }
+    await sql(
+      "alfa",
+      "CREATE DATABASE engine_suite; CREATE TABLE engine_suite.t (id INT PRIMARY KEY); INSERT INTO engine_suite.t VALUES (1), (2);",
+    );
+    for (const r of ["bravo", "charlie"]) {
+      const deadline = Date.now() + 30_000;
+      let n = "";
+      while (n !== "2" && Date.now() < deadline)
+        n = await sql(r, "SELECT COUNT(*) FROM engine_suite.t").catch(() => "");
+      assert.strictEqual(n, "2", `rows did not reach ${r}`);
+    }
+  });
+
+  it("a second up changes nothing and opens no SSH session", async function () {
+    const before = await Promise.all(NAMES.map(logins));
+    const result = await step("second up", () => stack.up({ ...capture, ...policy }));
+    const changes = result.summary.resourceChanges ?? {};
+    console.log(`    ${summaryLine("up", "lab", changes, 0)}`);
+    assert.deepStrictEqual(Object.keys(changes), ["same"], JSON.stringify(changes));
+    assert.deepStrictEqual(await Promise.all(NAMES.map(logins)), before);
+  });
+
+  it("the stack's state holds no secret in clear", function () {
+    const plain = execFileSync(cli.command, ["stack", "export", "-s", "lab"], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+    });
+    const revealed = JSON.parse(
+      execFileSync(cli.command, ["stack", "export", "-s", "lab", "--show-secrets"], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+        maxBuffer: 64 << 20,
+      }),
+    ) as unknown;
+    const secrets = secretStrings(revealed);
+    console.log(`    ${secrets.length} secret values checked`);
+    assert.ok(secrets.length >= 5, `too few secrets found to check: ${secrets.length}`);
+    for (const s of secrets)
+      assert.ok(!plain.includes(s), `a secret is in clear in the state: ${s.slice(0, 4)}...`);
+  });
+
+  it("a replica moved outside Norway is refused by the pack, and nothing changes on any host", async function () {
+    const before = await Promise.all(NAMES.map(logins));
+    const current = fs.readFileSync(STACK_FILE, "utf8");
+    // The component's own check stands down (advisory), so the pack alone must refuse it.
+    const moved = current.replace(
+      /(- name: charlie\n\s+placement: )\{[^}]*\}/,
+      '$1{ country: "DE", provider: hetzner, region: fsn1, site: Falkenstein }',
+    );
+    assert.notStrictEqual(moved, current);
+    fs.writeFileSync(STACK_FILE, moved);
+    const advisory = { "personal-data-location": "advisory", "replication-target": "advisory" };
+    await stack.setConfig("fortress:enforcement", { value: JSON.stringify(advisory) });
+    try {
+      const err = await step("preview refused by the pack", () =>
+        stack.preview({ ...capture, ...policy }).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        ),
+      );
+      assert.ok(err, "the preview went through");
+      assert.match(output.join("") + err.message, /fortress-(personal-data-location|replication-target)/);
+      const update = await step("up --skip-preview refused", () =>
+        stack.up({ ...capture, ...policy }).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        ),
+      );
+      assert.ok(update, "the update went through");
+      assert.deepStrictEqual(await Promise.all(NAMES.map(logins)), before, "a host was touched");
+    } finally {
+      fs.writeFileSync(STACK_FILE, current);
+    }
+  });
+
+  it("destroy runs every teardown", async function () {
+    const result = await step("destroy", () => stack.destroy(capture));
+    console.log(`    ${summaryLine("destroy", "lab", result.summary.resourceChanges ?? {}, 0)}`);
+    for (const name of NAMES) {
+      const h = lab.host(name);
+      assert.notStrictEqual((await h.exec("ip link show wg0", { check: false })).code, 0);
+      assert.notStrictEqual((await h.exec("nft list table inet fortress", { check: false })).code, 0);
+      const left = await h.exec(
+        "find /etc/wireguard /etc/sysctl.d/99-fortress.conf /etc/fortress /etc/modules-load.d/fortress.conf " +
+          "/etc/systemd/system/fortress-firewall.service -type f 2>/dev/null",
+        { check: false },
+      );
+      assert.strictEqual(left.stdout, "", `${name} still has files the components installed`);
+    }
+  });
+});
+
+/** Every string value that the engine marked secret in a `stack export --show-secrets`. */
+function secretStrings(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) for (const v of node) secretStrings(v, out);
+  else if (node && typeof node === "object") {
+    const o = node as Record<string, unknown>;
+    if (o["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270" && "plaintext" in o) {
+      collect(JSON.parse(o.plaintext as string) as unknown, out);
+    } else for (const v of Object.values(o)) secretStrings(v, out);
+  }
+  return out;
+}
+function collect(value: unknown, out: string[]): void {
+  if (typeof value === "string") {
+    // Whole values, and each body line of a private key inside one (a key may be embedded in a
+    // larger secret, such as a script's stdin, next to public certificates).
+    const keyLines = [...value.matchAll(/-----BEGIN [A-Z ]*PRIVATE KEY-----\n([\s\S]*?)-----END/g)].flatMap(
+      (m) => m[1].split("\n"),
+    );
+    for (const part of [value, ...keyLines]) if (part.length >= 12 && !out.includes(part)) out.push(part);
+  } else if (value && typeof value === "object") for (const v of Object.values(value)) collect(v, out);
+}
