@@ -352,7 +352,7 @@ cmd_down_all() {
     cmd_down "$name" &
   done
   wait
-  for link in $(ip -o link show type veth | grep -o "flv$LAB_ID-[0-9]*" | sort -u || true); do
+  for link in $(ip -o link show type veth 2>/dev/null | grep -o "flv$LAB_ID-[0-9]*" | sort -u || true); do
     ip link del "$link" 2>/dev/null || true
   done
   ip link del "$BRIDGE" 2>/dev/null || true
