@@ -415,9 +415,9 @@ node_ready() {
 
 up_kwok() {
   local bin=$1
-  # kwok runs pods "on paper" on every node annotated kwok.x-k8s.io/node=fake, with its built-in
-  # stages (nodes become Ready and keep a heartbeat, pods become Running).
-  start kwok "${NS[@]}" "$bin/kwok" --kubeconfig="$STATE/kwok.kubeconfig" \
+  # kwok runs pods "on paper" on every node annotated kwok.x-k8s.io/node=fake, as our stages say
+  # (kwok-stages.yaml: nodes Ready, pods Running); it renews the nodes' leases itself.
+  start kwok "${NS[@]}" "$bin/kwok" --kubeconfig="$STATE/kwok.kubeconfig" --config="$HERE/kwok-stages.yaml" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --cidr="10.233.$ID.0/24" --node-ip="$NODE_IP" --server-address=127.0.0.1:10247
   wait_for kwok in_ns curl -fsS http://127.0.0.1:10247/healthz
