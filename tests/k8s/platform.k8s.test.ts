@@ -301,6 +301,10 @@ describe("real Kubernetes: the platform layer on upstream kube-apiserver and kub
     const tolerant = podSpec({ affinity: "none", toleratesFleet: true }, image, fleetTaint);
     const placed = new Map<string, string[]>();
     for (const ns of [OPENFAAS_NAMESPACE, FUNCTION_NAMESPACE, ARGO_NAMESPACE, ROAMING_NAMESPACE]) {
+      // Admission refuses pods until the controller-manager has made the namespace's service account.
+      await waitFor(`service account in ${ns}`, () =>
+        kube.get(`/api/v1/namespaces/${ns}/serviceaccounts/default`),
+      );
       for (let i = 0; i < 6; i++) {
         const pod = await kube.create<Pod>({
           apiVersion: "v1",
