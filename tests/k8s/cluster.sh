@@ -402,6 +402,11 @@ up_node() {
   ctr --address "$RUN/containerd.sock" -n k8s.io images import "$STATE/pause.tar" >/dev/null
   ctr --address "$RUN/containerd.sock" -n k8s.io images import "$STATE/probe.tar" >/dev/null
 
+  # The kubelet's pods go under a cgroup of their own in every hierarchy, which must exist.
+  local c
+  for c in /sys/fs/cgroup/*; do
+    if [[ -d $c && ! -L $c ]]; then mkdir -p "$c$CGROUP_ROOT"; fi
+  done
   start kubelet "${NODE_NS[@]}" "$bin/kubelet" --config="$STATE/kubelet.yaml" \
     --kubeconfig="$STATE/kubelet.kubeconfig" --root-dir="$STATE/kubelet" --cert-dir="$STATE/kubelet/pki" \
     --hostname-override="$FORTRESS_K8S_NODE" --node-ip="$NODE_IP" \

@@ -286,7 +286,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 /** What this cluster may have left on the machine: namespaces, links, processes, mounts, cgroups, folders. */
 export function clusterLeftovers(env: Record<string, string>): string[] {
   const found: string[] = [];
-  const ip = (args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
+  // stderr dropped: `ip link` complains about other veth pairs whose peer namespace it cannot name.
+  const ip = (args: string[]) =>
+    execFileSync("ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   for (const ns of ip(["netns", "list"]).split("\n"))
     if (ns.split(" ")[0] === env.FORTRESS_K8S_NETNS) found.push(`netns ${ns}`);
   for (const l of ip(["-o", "link", "show"]).split("\n")) {
