@@ -14,6 +14,7 @@
 #   FORTRESS_K8S_NODE_TAINTS   its taints, k=v:Effect,... (as k3s's node-taint), may be empty
 #   FORTRESS_K8S_APISERVER_ARGS  a file of extra kube-apiserver flags, one NAME=VALUE a line (as
 #                              k3s's kube-apiserver-arg)
+#   FORTRESS_K8S_SECRETS_ENCRYPTION  true: Secrets encrypted in etcd (as k3s's secrets-encryption)
 # FORTRESS_LAB_ID (0-9) keeps clusters of different ids apart, as it does for the lab.
 set -euo pipefail
 
@@ -176,7 +177,7 @@ pki() {
   for n in admin controller-manager scheduler kwok kubelet; do kubeconfig "$n"; done
   openssl genrsa -out "$STATE/pki/sa.key" 2048 2>/dev/null
   openssl rsa -in "$STATE/pki/sa.key" -pubout -out "$STATE/pki/sa.pub" 2>/dev/null
-  # k3s's secrets-encryption: secrets are stored encrypted in etcd.
+  # For k3s's secrets-encryption: Secrets stored encrypted in etcd (used when asked for).
   cat >"$STATE/encryption.yaml" <<EOF
 apiVersion: apiserver.config.k8s.io/v1
 kind: EncryptionConfiguration
@@ -215,6 +216,7 @@ up_control_plane() {
     --initial-cluster default=http://127.0.0.1:2380 --listen-metrics-urls http://127.0.0.1:2381
   wait_for etcd in_ns curl -fsS http://127.0.0.1:2379/health
 
+  [[ ${FORTRESS_K8S_SECRETS_ENCRYPTION:-false} != true ]] || extra+=(--encryption-provider-config="$STATE/encryption.yaml")
   if [[ -n ${FORTRESS_K8S_APISERVER_ARGS:-} ]]; then
     while IFS= read -r line; do
       [[ -z $line ]] || extra+=("--$line")
@@ -232,7 +234,6 @@ up_control_plane() {
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range="$SERVICE_CIDR" \
     --authorization-mode=Node,RBAC --anonymous-auth=false --profiling=false --allow-privileged=true \
-    --encryption-provider-config="$STATE/encryption.yaml" \
     --kubelet-client-certificate="$STATE/pki/apiserver-kubelet-client.crt" \
     --kubelet-client-key="$STATE/pki/apiserver-kubelet-client.key" \
     --kubelet-preferred-address-types=InternalIP \

@@ -26,6 +26,8 @@ export interface RenderedStack {
   readonly nodes: RenderedNode[];
   /** `kube-apiserver-arg` of the first server, as k3s hands them to its API server. */
   readonly apiserverArgs: string[];
+  /** `secrets-encryption` of the first server: Secrets encrypted at rest in etcd. */
+  readonly secretsEncryption: boolean;
   /** The Kubernetes objects the program creates outside Helm charts, as the provider would send them. */
   readonly objects: KubeObject[];
   /** The Helm releases (not installable here: the charts cannot be fetched). */
@@ -91,6 +93,7 @@ export async function renderStack(
 
     const nodes: RenderedNode[] = [];
     let apiserverArgs: string[] | undefined;
+    let secretsEncryption = false;
     for (const r of mocks.ofType("command:remote:Command")) {
       const m = /^k3s-(.+)-configure$/.exec(r.name);
       if (!m) continue;
@@ -105,8 +108,10 @@ export async function renderStack(
       );
       const taints = ((config["node-taint"] as string[] | undefined) ?? []).map(parseTaint);
       nodes.push({ name: config["node-name"] as string, role, labels, taints });
-      if (role === "server" && !apiserverArgs)
+      if (role === "server" && !apiserverArgs) {
         apiserverArgs = (config["kube-apiserver-arg"] as string[] | undefined) ?? [];
+        secretsEncryption = config["secrets-encryption"] === true;
+      }
     }
     if (nodes.length === 0) throw new Error(`stack ${stack} renders no k3s node`);
     const kube = mocks.resources.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
@@ -114,7 +119,7 @@ export async function renderStack(
     const objects = kube
       .filter((r) => r.type !== "kubernetes:helm.sh/v3:Release" && r.inputs.kind !== undefined)
       .map((r) => r.inputs as KubeObject);
-    return { nodes, apiserverArgs: apiserverArgs ?? [], objects, releases };
+    return { nodes, apiserverArgs: apiserverArgs ?? [], secretsEncryption, objects, releases };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -130,6 +135,19 @@ export function clusterScript(args: string[], env: Record<string, string> = {}):
   });
   if (r.status !== 0) throw new Error(`cluster.sh ${args.join(" ")} exited with ${r.status}`);
   return r.stdout;
+}
+
+/** What etcd holds under a key, read inside the cluster's namespace through etcd's JSON gateway. */
+export function etcdValue(env: Record<string, string>, key: string): Buffer {
+  const out = execFileSync(
+    "nsenter",
+    [`--net=/run/netns/${env.FORTRESS_K8S_NETNS}`, "curl", "-fsS", "-X", "POST", "http://127.0.0.1:2379/v3/kv/range",
+      "-d", JSON.stringify({ key: Buffer.from(key).toString("base64") })],
+    { encoding: "utf8" },
+  ); // prettier-ignore
+  const kvs = (JSON.parse(out) as { kvs?: { value: string }[] }).kvs ?? [];
+  if (kvs.length !== 1) throw new Error(`etcd has no ${key}`);
+  return Buffer.from(kvs[0].value, "base64");
 }
 
 export function clusterEnv(): Record<string, string> {

@@ -19,6 +19,7 @@ import {
   clusterEnv,
   clusterLeftovers,
   clusterScript,
+  etcdValue,
   renderStack,
   waitFor,
 } from "./cluster";
@@ -140,6 +141,7 @@ describe("real Kubernetes: the platform layer on upstream kube-apiserver and kub
         .join(","),
       FORTRESS_K8S_NODE_TAINTS: realNode.taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(","),
       FORTRESS_K8S_APISERVER_ARGS: argsFile,
+      FORTRESS_K8S_SECRETS_ENCRYPTION: String(stack.secretsEncryption),
     });
     fs.rmSync(path.dirname(argsFile), { recursive: true });
     timings.upMs = Date.now() - t0;
@@ -301,6 +303,33 @@ describe("real Kubernetes: the platform layer on upstream kube-apiserver and kub
       // Server-side apply reports it while building the typed patch, hence no 4xx.
       (e: unknown) =>
         e instanceof ApiError && /\.spec\.replicas: field not declared in schema/.test(e.message),
+    );
+  });
+
+  it("keeps the platform's Secrets encrypted in etcd, as the rendered secrets-encryption asks", async () => {
+    assert.strictEqual(stack.secretsEncryption, true, "prod renders secrets-encryption: true");
+    const secrets = stack.objects.filter((o) => o.kind === "Secret");
+    let values = 0;
+    for (const s of secrets) {
+      const stored = etcdValue(env, `/registry/secrets/${s.metadata.namespace}/${s.metadata.name}`);
+      assert.ok(
+        stored.subarray(0, 18).toString() === "k8s:enc:aescbc:v1:",
+        `${s.metadata.name} is encrypted`,
+      );
+      // And the API server still gives it back in clear, to those allowed to read it.
+      const live = await kube.get<{ data?: Record<string, string> }>(
+        `/api/v1/namespaces/${s.metadata.namespace}/secrets/${s.metadata.name}`,
+      );
+      const clear = Object.values((s.stringData ?? {}) as Record<string, string>);
+      values += clear.length;
+      for (const v of clear) {
+        assert.ok(!stored.includes(Buffer.from(v)), `${s.metadata.name}: a value in clear in etcd`);
+        assert.ok(Object.values(live.data ?? {}).some((d) => Buffer.from(d, "base64").toString() === v));
+      }
+    }
+    assert.ok(
+      secrets.length >= 3 && values >= secrets.length,
+      `${values} values in ${secrets.length} Secrets checked`,
     );
   });
 
