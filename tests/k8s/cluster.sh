@@ -82,20 +82,30 @@ start() {
   echo $! >"$(pidfile "$name")"
 }
 
+# stop NAME...: SIGTERM to each, then waits for all of them (10 s), then SIGKILL to what is left.
 stop() {
-  local name=$1 f pid i
-  f=$(pidfile "$name")
-  [[ -f $f ]] || return 0
-  pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
+  local name f pids=() pid i
+  for name in "$@"; do
+    f=$(pidfile "$name")
+    [[ -f $f ]] || continue
+    pid=$(cat "$f")
+    rm -f "$f"
+    kill -0 "$pid" 2>/dev/null || continue
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
+    pids+=("$pid")
+  done
+  for ((i = 0; i < 100; i++)); do
+    local left=()
+    for pid in "${pids[@]}"; do
+      if kill -0 "$pid" 2>/dev/null; then left+=("$pid"); fi
     done
-    kill -0 "$pid" 2>/dev/null && { log "$name ($pid) ignored SIGTERM; killing it"; kill -KILL "$pid" 2>/dev/null || true; }
-  fi
-  rm -f "$f"
+    ((${#left[@]})) || return 0
+    sleep 0.1
+  done
+  for pid in "${left[@]}"; do
+    log "process $pid ignored SIGTERM; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  done
 }
 
 # wait_for WHAT CMD...: retries CMD until it succeeds or START_TIMEOUT passes.
@@ -457,13 +467,11 @@ remove_cgroups() { # depth first: a cgroup folder goes only once its children ar
 }
 
 down() {
-  local sock=$RUN/containerd.sock
-  stop kwok
-  stop kubelet
-  # The kubelet leaves its pods running; containerd's shims outlive containerd, so the tasks
-  # go first, through containerd.
+  local sock=$RUN/containerd.sock t
+  stop kwok kubelet
+  # The kubelet leaves its pods running, and containerd's shims outlive containerd: the tasks go
+  # first, through containerd.
   if alive containerd; then
-    local t
     for t in $(ctr --address "$sock" -n k8s.io tasks ls -q 2>/dev/null); do
       ctr --address "$sock" -n k8s.io tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true
     done
@@ -477,10 +485,7 @@ down() {
       ctr --address "$sock" -n k8s.io containers delete "$t" >/dev/null 2>&1 || true
     done
   fi
-  stop containerd
-  stop mountns
-  stop scheduler
-  stop controller-manager
+  stop containerd mountns scheduler controller-manager
   stop apiserver
   stop etcd
   remove_cgroups
