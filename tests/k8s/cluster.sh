@@ -458,6 +458,28 @@ up() {
 
 # --- down -------------------------------------------------------------------------------------
 
+# What containerd did not clean up, by PID: shims serving our socket (they outlive containerd) and
+# any process still in the kubelet's cgroups.
+kill_leftovers() {
+  local p cmd pid i
+  for p in /proc/[0-9]*; do
+    cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+    if [[ $cmd == *"-address $RUN/containerd.sock "* ]]; then
+      log "killing a containerd shim containerd left: ${p#/proc/}"
+      kill -KILL "${p#/proc/}" 2>/dev/null || true
+    fi
+  done
+  for ((i = 0; i < 50; i++)); do
+    local remaining=0
+    while read -r pid; do
+      remaining=1
+      kill -KILL "$pid" 2>/dev/null || true
+    done < <(find /sys/fs/cgroup/*"$CGROUP_ROOT" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+    ((remaining)) || return 0
+    sleep 0.1
+  done
+}
+
 remove_cgroups() { # depth first: a cgroup folder goes only once its children are gone
   local c
   for c in /sys/fs/cgroup/*"$CGROUP_ROOT" /sys/fs/cgroup/*/*"$CGROUP_ROOT"; do
@@ -467,7 +489,7 @@ remove_cgroups() { # depth first: a cgroup folder goes only once its children ar
 }
 
 down() {
-  local sock=$RUN/containerd.sock t
+  local sock=$RUN/containerd.sock t i
   stop kwok kubelet
   # The kubelet leaves its pods running, and containerd's shims outlive containerd: the tasks go
   # first, through containerd.
@@ -476,7 +498,7 @@ down() {
       ctr --address "$sock" -n k8s.io tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true
     done
     for t in $(ctr --address "$sock" -n k8s.io tasks ls -q 2>/dev/null); do
-      for _ in 1 2 3 4 5 6 7 8 9 10; do
+      for ((i = 0; i < 50; i++)); do
         ctr --address "$sock" -n k8s.io tasks delete "$t" >/dev/null 2>&1 && break
         sleep 0.2
       done
@@ -488,6 +510,7 @@ down() {
   stop containerd mountns scheduler controller-manager
   stop apiserver
   stop etcd
+  kill_leftovers
   remove_cgroups
   ip link del "$VETH_HOST" 2>/dev/null || true
   [[ ! -e /run/netns/$NETNS ]] || ip netns del "$NETNS"
