@@ -458,8 +458,9 @@ up() {
 
 # --- down -------------------------------------------------------------------------------------
 
-# What containerd did not clean up, by PID: shims serving our socket (they outlive containerd) and
-# any process still in the kubelet's cgroups.
+# What containerd did not clean up, by PID: shims serving our socket (a pod sandbox whose start
+# the kubelet's exit cancelled leaves one that containerd no longer lists) and any process still in
+# the kubelet's cgroups.
 kill_leftovers() {
   local p cmd pid i
   for p in /proc/[0-9]*; do
