@@ -1,0 +1,3 @@
+module fortress.local/k8s-images
+
+go 1.24.0
