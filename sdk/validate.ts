@@ -52,3 +52,159 @@ export function checkInterfaceName(problems: InputProblems, value: string, prope
     `"${value}" is not an interface name; use 1 to 15 letters, digits, "_", "." or "-"`,
   );
 }
+
+/** A plain object (a YAML mapping), not an array, null or a Pulumi Output. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !isOutputLike(value);
+}
+
+/** A Pulumi Output or a promise: known only later, so checked once it resolves. */
+export function isOutputLike(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    ((value as { __pulumiOutput?: unknown }).__pulumiOutput === true ||
+      typeof (value as { then?: unknown }).then === "function")
+  );
+}
+
+/** Edit distance, for "did you mean" suggestions. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+/** The known word closest to `word` (case ignored), if it is close enough to be a typo. */
+export function closestWord(word: string, known: readonly string[]): string | undefined {
+  const w = word.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = distance(w, k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/**
+ * Checks that `value` is an object whose keys are all among `known`; an unknown key (a typo) is
+ * named with the closest known one. Returns false when `value` is not an object at all.
+ */
+export function checkKeys(
+  problems: InputProblems,
+  value: unknown,
+  known: readonly string[],
+  propertyPath: string,
+  what: string,
+): value is Record<string, unknown> {
+  if (isOutputLike(value)) return false;
+  if (!isPlainObject(value)) {
+    problems.add(
+      propertyPath || "(args)",
+      `must be an object with ${known.join(", ")}, not ${describeValue(value)}`,
+    );
+    return false;
+  }
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key))
+      problems.add(propertyPath ? `${propertyPath}.${key}` : key, unknownKeyReason(key, known, what));
+  }
+  return true;
+}
+
+/** Why `key` is refused: not one of `known`, with the closest known one when it looks like a typo. */
+export function unknownKeyReason(key: string, known: readonly string[], what: string): string {
+  const near = closestWord(key, known);
+  return `is not a ${what} setting; ${near ? `did you mean "${near}"? ` : ""}use ${known.join(", ")}`;
+}
+
+/** A value as an error message shows it: JSON where it has one, its kind otherwise. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (typeof value === "function") return "a function";
+  if (Array.isArray(value))
+    return value.length === 0 ? "an empty list" : `a list (${truncate(JSON.stringify(value))})`;
+  if (typeof value === "object" && value !== null) return `an object (${truncate(safeJson(value))})`;
+  return truncate(safeJson(value));
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+const truncate = (s: string): string => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
+
+/** Plain-value type checks that record a problem naming the path; outputs pass (checked later). */
+export const expect = {
+  string(problems: InputProblems, value: unknown, propertyPath: string, example: string): value is string {
+    if (value === undefined || isOutputLike(value)) return false;
+    return problems.check(
+      typeof value === "string",
+      propertyPath,
+      `must be a string such as ${example}, not ${describeValue(value)}`,
+    );
+  },
+  number(problems: InputProblems, value: unknown, propertyPath: string, range: string): value is number {
+    if (value === undefined || isOutputLike(value)) return false;
+    return problems.check(
+      typeof value === "number" && Number.isFinite(value),
+      propertyPath,
+      `must be a number (${range}), not ${describeValue(value)}`,
+    );
+  },
+  boolean(problems: InputProblems, value: unknown, propertyPath: string): value is boolean {
+    if (value === undefined || isOutputLike(value)) return false;
+    return problems.check(
+      typeof value === "boolean",
+      propertyPath,
+      `must be true or false, not ${describeValue(value)}`,
+    );
+  },
+  list(problems: InputProblems, value: unknown, propertyPath: string, of: string): value is unknown[] {
+    if (value === undefined || isOutputLike(value)) return false;
+    return problems.check(
+      Array.isArray(value),
+      propertyPath,
+      `must be a list of ${of}, not ${describeValue(value)}`,
+    );
+  },
+  map(
+    problems: InputProblems,
+    value: unknown,
+    propertyPath: string,
+    of: string,
+  ): value is Record<string, unknown> {
+    if (value === undefined || isOutputLike(value)) return false;
+    return problems.check(
+      isPlainObject(value),
+      propertyPath,
+      `must be a mapping of ${of}, not ${describeValue(value)}`,
+    );
+  },
+};
+
+/** A DNS-1123 label: what Kubernetes accepts as a node or object name and a host as its hostname. */
+export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Checks a component's name, which names hosts or Kubernetes objects after it. */
+export function checkComponentName(problems: InputProblems, name: unknown, what: string): boolean {
+  return problems.check(
+    typeof name === "string" && DNS_LABEL.test(name),
+    "name",
+    `${describeValue(name)} is not a valid ${what} name: ${what} names become host and Kubernetes names, so use ` +
+      'up to 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
+  );
+}

@@ -16,13 +16,11 @@ import {
 } from "../../sdk/mysql";
 import {
   DataClass,
-  DataFlow,
-  DataStore,
+  Deployment,
   ResidencyArgs,
-  ResidencyNode,
   Violation,
-  checkResidencyNode,
   enforceResidency,
+  gtidMySqlResidency,
   parseDataClass,
 } from "../../sdk/residency";
 import { bashCommand } from "../../sdk/scripts/render";
@@ -111,11 +109,18 @@ export class GtidMySql extends pulumi.ComponentResource {
       port,
       meshInterface,
       retentionDays,
-      dataClass,
       serverIds,
-      nodes,
+      residency,
     } = resolveArgs(name, args);
-    this.warnAbout(this.checkResidency(name, nodes, primary.name, replicas, dataClass, args.residency));
+    // Where the primary and each replica keep the data is checked before any host is touched.
+    this.warnAbout(
+      enforceResidency(
+        residency,
+        args.residency,
+        (v) => (v.subject === name ? "primary" : "replicas"),
+        `GtidMySql "${name}"`,
+      ),
+    );
 
     // Secrets: made here, kept secret, and sent to the hosts on standard input only.
     const adminPassword = pulumi.secret(
@@ -309,6 +314,8 @@ export class GtidMySql extends pulumi.ComponentResource {
       replicationPassword: this.replicationPassword,
       serverIds: this.serverIds,
       flavour: this.flavour,
+      // For the policy pack: under the real engine a stack policy sees a component's outputs only.
+      residency,
     });
   }
 
@@ -317,51 +324,6 @@ export class GtidMySql extends pulumi.ComponentResource {
     const c = this.last[node];
     if (!c) throw new Error(`"${node}" is not a node of this database`);
     return c;
-  }
-
-  /**
-   * The residency rules over the primary, each replica and each replication flow (primary ->
-   * replica, over the mesh, TLS), named as the policy pack names them. The primary's placement is reported under `primary`, the rest
-   * under `replicas`. Returns the advisory findings.
-   */
-  private checkResidency(
-    name: string,
-    nodes: ResidencyNode[],
-    primary: string,
-    replicas: readonly HostArgs[],
-    dataClass: DataClass,
-    residency: ResidencyArgs | undefined,
-  ): Violation[] {
-    const subject = `GtidMySql "${name}"`;
-    const primaryStore: DataStore = {
-      name,
-      kind: "MySQL primary",
-      dataClass,
-      nodes: [primary],
-    };
-    const replicaStores = replicas.map((r): DataStore => ({
-      name: `${name}/${r.name}`,
-      kind: "MySQL replica",
-      dataClass,
-      nodes: [r.name],
-    }));
-    const flows = replicas.map((r): DataFlow => ({
-      name: `${name} replication to ${r.name}`,
-      from: primary,
-      to: r.name,
-      dataClass,
-      overMesh: true,
-      encrypted: true,
-    }));
-    const first = enforceResidency({ nodes, dataStores: [primaryStore] }, residency, "primary", subject);
-    const rest = enforceResidency(
-      { nodes, dataStores: [primaryStore, ...replicaStores], flows },
-      residency,
-      "replicas",
-      subject,
-    );
-    const seen = new Set(first.map((v) => v.message));
-    return [...first, ...rest.filter((v) => !seen.has(v.message))];
   }
 
   private warnAbout(advisories: readonly Violation[]): void {
@@ -440,11 +402,11 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
     const plain = args.addresses as Record<string, pulumi.Input<string>>;
     for (const { h } of all) if (NODE_NAME.test(h.name ?? "")) checkAddress(problems, plain[h.name], h.name);
   }
-  const nodes = all.flatMap(
-    ({ h, path }) => checkResidencyNode(problems, h.name, h.placement, `${path}.placement`) ?? [],
-  );
+  const residency: Deployment = primary
+    ? gtidMySqlResidency(problems, name, primary, replicas, dataClass)
+    : { nodes: [] };
   problems.throwIfAny(`GtidMySql "${name}"`);
-  return { primary, replicas, all, flavour, port, meshInterface, retentionDays, dataClass, serverIds, nodes };
+  return { primary, replicas, all, flavour, port, meshInterface, retentionDays, serverIds, residency };
 }
 
 /** A node's mesh address: present, and an IP address the server can bind. Strings only; outputs are checked once known. */

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { InputProblems } from "../../sdk/errors";
 import { checkK3sVersion, k3sConfig, planK3sJoin, renderYaml } from "../../sdk/k3s";
-import { ResidencyArgs, checkResidencyNode, enforceResidency } from "../../sdk/residency";
+import { ResidencyArgs, enforceResidency, k3sClusterResidency } from "../../sdk/residency";
 import { bashCommand } from "../../sdk/scripts/render";
 import { checkHost, checkInterfaceName } from "../../sdk/validate";
 import { HostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
@@ -110,16 +110,10 @@ export class K3sCluster extends pulumi.ComponentResource {
         `"${args.mirror.url}" is not an http(s) URL, e.g. "https://mirror.example.no/k3s"`,
       );
     }
-    const nodes = all.flatMap(
-      ({ h, path }) => checkResidencyNode(problems, h.name, h.placement, `${path}.placement`) ?? [],
-    );
+    const residency = k3sClusterResidency(problems, name, servers, agents);
     problems.throwIfAny(`K3sCluster "${name}"`);
-    enforceResidency(
-      { nodes, controlPlanes: [{ name, nodes: servers.map((s) => s.name) }] },
-      args.residency,
-      "servers",
-      `K3sCluster "${name}"`,
-    );
+    enforceResidency(residency, args.residency, "servers", `K3sCluster "${name}"`);
+    const nodes = residency.nodes;
 
     const labels = Object.fromEntries(nodes.map((n) => [n.name, n.labels]));
     const plans = planK3sJoin(
@@ -215,6 +209,8 @@ export class K3sCluster extends pulumi.ComponentResource {
       apiServer: this.apiServer,
       joinOrder: this.joinOrder,
       nodeLabels: this.nodeLabels,
+      // For the policy pack: under the real engine a stack policy sees a component's outputs only.
+      residency,
     });
   }
 }

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { InputProblems } from "../../sdk/errors";
 import { HostBaselineSpec, renderFirewallRuleset, resolveHostBaseline } from "../../sdk/host";
-import { Placement, ResolvedPlacement, checkPlacement, placementLabels } from "../../sdk/residency";
+import { Placement, ResolvedPlacement, kvmNodeResidency, placementLabels } from "../../sdk/residency";
 import { bashCommand, contentHash } from "../../sdk/scripts/render";
 import { checkCidr, checkHost, checkPort } from "../../sdk/validate";
 import { renderBaselineScript, renderFirewallConfirmScript, renderTeardownScript } from "./scripts";
@@ -149,7 +149,8 @@ export class KvmNode extends pulumi.ComponentResource {
     super("fortress:index:KvmNode", name, withSecretKey(args), opts);
 
     const problems = new InputProblems();
-    const placement = checkPlacement(problems, args.placement);
+    const residency = kvmNodeResidency(problems, name, args.placement);
+    const placement = residency.nodes[0]?.placement;
     problems.check(
       (args.existing === undefined) !== (args.ec2 === undefined),
       args.existing ? "ec2" : "existing",
@@ -225,6 +226,8 @@ export class KvmNode extends pulumi.ComponentResource {
       privateAddress: this.privateAddress,
       baselineLog: this.baselineLog,
       ready: this.ready,
+      // For the policy pack: under the real engine a stack policy sees a component's outputs only.
+      residency,
     });
   }
 

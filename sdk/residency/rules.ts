@@ -203,8 +203,10 @@ export const workloadAffinityRule: ResidencyRule = {
       if ((w.nodes?.length ?? 0) > 0 && !required && !preferred) continue;
       const data = shortDataWords(w.dataClass);
       const mayNotHold = (n: ResidencyNode) => !canHoldData(n, w.dataClass, policy).ok;
+      // Only nodes with labels are Kubernetes nodes; a cloud region the pack stands in for is not.
+      const schedulable = d.nodes.filter((n) => Object.keys(n.labels).length > 0);
       if (!required) {
-        const bad = d.nodes.filter(mayNotHold).map((n) => n.name);
+        const bad = schedulable.filter(mayNotHold).map((n) => n.name);
         const how = preferred
           ? `with only preferred node affinity (${labelWords(preferred)}), which the scheduler may ignore`
           : "without required node affinity";
@@ -225,7 +227,7 @@ export const workloadAffinityRule: ResidencyRule = {
         });
         continue;
       }
-      const selected = d.nodes.filter((n) => selects(n, required));
+      const selected = schedulable.filter((n) => selects(n, required));
       if (selected.length === 0) {
         findings.push({
           ruleId: "workload-affinity",

@@ -100,7 +100,7 @@ describe("the stack program", () => {
         ),
       {
         message:
-          "fortress:nodes has 2 invalid inputs:\n" +
+          "the stack config has 2 invalid inputs:\n" +
           '  - fortress:nodes[1].name: "a" is used by another node; names must be unique\n' +
           '  - fortress:nodes[2].name: "Bad_Name" is not a node name; use lower-case letters, digits and "-", starting with a letter',
       },
