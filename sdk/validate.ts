@@ -147,38 +147,48 @@ function safeJson(value: unknown): string {
 
 const truncate = (s: string): string => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
 
-/** Plain-value type checks that record a problem naming the path; outputs pass (checked later). */
+/** Records `reason()` at `propertyPath` unless `ok`; the reason is only built for a problem. */
+function ensure(problems: InputProblems, ok: boolean, propertyPath: string, reason: () => string): boolean {
+  if (!ok) problems.add(propertyPath, reason());
+  return ok;
+}
+
+/** Plain-value type checks that record a problem naming the path; absent values and outputs pass. */
 export const expect = {
   string(problems: InputProblems, value: unknown, propertyPath: string, example: string): value is string {
     if (value === undefined || isOutputLike(value)) return false;
-    return problems.check(
+    return ensure(
+      problems,
       typeof value === "string",
       propertyPath,
-      `must be a string such as ${example}, not ${describeValue(value)}`,
+      () => `must be a string such as ${example}, not ${describeValue(value)}`,
     );
   },
   number(problems: InputProblems, value: unknown, propertyPath: string, range: string): value is number {
     if (value === undefined || isOutputLike(value)) return false;
-    return problems.check(
+    return ensure(
+      problems,
       typeof value === "number" && Number.isFinite(value),
       propertyPath,
-      `must be a number (${range}), not ${describeValue(value)}`,
+      () => `must be a number (${range}), not ${describeValue(value)}`,
     );
   },
   boolean(problems: InputProblems, value: unknown, propertyPath: string): value is boolean {
     if (value === undefined || isOutputLike(value)) return false;
-    return problems.check(
+    return ensure(
+      problems,
       typeof value === "boolean",
       propertyPath,
-      `must be true or false, not ${describeValue(value)}`,
+      () => `must be true or false, not ${describeValue(value)}`,
     );
   },
   list(problems: InputProblems, value: unknown, propertyPath: string, of: string): value is unknown[] {
     if (value === undefined || isOutputLike(value)) return false;
-    return problems.check(
+    return ensure(
+      problems,
       Array.isArray(value),
       propertyPath,
-      `must be a list of ${of}, not ${describeValue(value)}`,
+      () => `must be a list of ${of}, not ${describeValue(value)}`,
     );
   },
   map(
@@ -188,10 +198,11 @@ export const expect = {
     of: string,
   ): value is Record<string, unknown> {
     if (value === undefined || isOutputLike(value)) return false;
-    return problems.check(
+    return ensure(
+      problems,
       isPlainObject(value),
       propertyPath,
-      `must be a mapping of ${of}, not ${describeValue(value)}`,
+      () => `must be a mapping of ${of}, not ${describeValue(value)}`,
     );
   },
 };
@@ -207,4 +218,36 @@ export function checkComponentName(problems: InputProblems, name: unknown, what:
     `${describeValue(name)} is not a valid ${what} name: ${what} names become host and Kubernetes names, so use ` +
       'up to 63 lower-case letters, digits and "-", starting and ending with a letter or digit',
   );
+}
+
+/** Checks that an image is pinned: a tag other than `latest`, or a digest, so a deploy is repeatable. */
+export function checkPinnedImage(problems: InputProblems, image: string, propertyPath: string): boolean {
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+  const lastPart = image.split("/").pop() ?? "";
+  const tag = lastPart.includes(":") ? lastPart.slice(lastPart.lastIndexOf(":") + 1) : undefined;
+  return problems.check(
+    tag !== undefined && tag !== "latest",
+    propertyPath,
+    `"${image}" is not pinned${tag === "latest" ? " (latest moves)" : " (no tag means latest)"}; give a version tag ` +
+      'such as ":1.4.2" or a digest "@sha256:..."',
+  );
+}
+
+/** Private (RFC 1918) and shared (RFC 6598) IPv4 ranges: what a mesh may use. */
+export function isPrivateIpv4Range(address: string, prefix: number): boolean {
+  const [a, b] = address.split(".").map(Number);
+  return (
+    (a === 10 && prefix >= 8) ||
+    (a === 172 && b >= 16 && b <= 31 && prefix >= 12) ||
+    (a === 192 && b === 168 && prefix >= 16) ||
+    (a === 100 && b >= 64 && b <= 127 && prefix >= 10)
+  );
+}
+
+/** An AWS instance type: family and generation, a dot, a size (`t3.small`, `m7gd.2xlarge`, `u-6tb1.metal`). */
+export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9-]+$/;
+
+/** SSH open to everyone: what an `adminCidr` may only be with an explicit opt-in. */
+export function isWholeInternet(cidr: string): boolean {
+  return /^(0\.0\.0\.0\/0|::\/0|0:0:0:0:0:0:0:0\/0)$/.test(cidr.trim());
 }

@@ -24,9 +24,9 @@ import {
   parseDataClass,
 } from "../../sdk/residency";
 import { bashCommand } from "../../sdk/scripts/render";
-import { checkInterfaceName, checkPort } from "../../sdk/validate";
+import { checkInterfaceName, checkPort, checkComponentName, checkKeys, expect } from "../../sdk/validate";
 import { endpointOf } from "../../sdk/wireguard";
-import { HostArgs, sshUser } from "../kvmNode/kvmNode";
+import { HOST_KEYS, HostArgs, sshUser } from "../kvmNode/kvmNode";
 import {
   renderConfigureScript,
   renderInstallScript,
@@ -72,6 +72,21 @@ const CA_VALIDITY_HOURS = 10 * 365 * 24;
 const CERT_VALIDITY_HOURS = 2 * 365 * 24;
 const CERT_EARLY_RENEWAL_HOURS = 30 * 24;
 
+/** Every setting of GtidMySqlArgs: anything else is a typo to name. */
+export const GTID_MYSQL_KEYS = [
+  "primary",
+  "replicas",
+  "addresses",
+  "meshReady",
+  "meshInterface",
+  "flavour",
+  "port",
+  "dataClass",
+  "residency",
+  "serverIds",
+  "binlogRetentionDays",
+];
+
 /**
  * A MySQL primary and its replicas on the mesh: GTID replication that loses nothing (row binary
  * logs synced on every commit, auto-positioning, TLS verified against a CA of its own), replicas
@@ -101,17 +116,8 @@ export class GtidMySql extends pulumi.ComponentResource {
   constructor(name: string, args: GtidMySqlArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fortress:index:GtidMySql", name, args, opts);
 
-    const {
-      primary,
-      replicas,
-      all,
-      flavour,
-      port,
-      meshInterface,
-      retentionDays,
-      serverIds,
-      residency,
-    } = resolveArgs(name, args);
+    const { primary, replicas, all, flavour, port, meshInterface, retentionDays, serverIds, residency } =
+      resolveArgs(name, args);
     // Where the primary and each replica keep the data is checked before any host is touched.
     this.warnAbout(
       enforceResidency(
@@ -342,8 +348,15 @@ interface NodeEntry {
 /** The args checked and completed with their defaults; every problem at once, as a FortressInputError. */
 function resolveArgs(name: string, args: GtidMySqlArgs) {
   const problems = new InputProblems();
-  const primary = args.primary;
-  const replicas = args.replicas ?? [];
+  checkComponentName(problems, name, "GtidMySql");
+  if (!checkKeys(problems, args, GTID_MYSQL_KEYS, "", "GtidMySql")) args = {} as GtidMySqlArgs;
+  const primary =
+    args.primary === undefined || checkKeys(problems, args.primary, HOST_KEYS, "primary", "host")
+      ? args.primary
+      : undefined;
+  const replicas = expect.list(problems, args.replicas, "replicas", "hosts (`node.host()` of each KvmNode)")
+    ? args.replicas.filter((h, i) => checkKeys(problems, h, HOST_KEYS, `replicas[${i}]`, "host"))
+    : [];
   problems.check(
     primary !== undefined && primary !== null,
     "primary",
@@ -406,7 +419,18 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
     ? gtidMySqlResidency(problems, name, primary, replicas, dataClass)
     : { nodes: [] };
   problems.throwIfAny(`GtidMySql "${name}"`);
-  return { primary, replicas, all, flavour, port, meshInterface, retentionDays, serverIds, residency };
+  // After throwIfAny the primary is there: its absence is a problem.
+  return {
+    primary: primary!,
+    replicas,
+    all,
+    flavour,
+    port,
+    meshInterface,
+    retentionDays,
+    serverIds,
+    residency,
+  };
 }
 
 /** A node's mesh address: present, and an IP address the server can bind. Strings only; outputs are checked once known. */

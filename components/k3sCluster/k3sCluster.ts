@@ -6,8 +6,8 @@ import { InputProblems } from "../../sdk/errors";
 import { checkK3sVersion, k3sConfig, planK3sJoin, renderYaml } from "../../sdk/k3s";
 import { ResidencyArgs, enforceResidency, k3sClusterResidency } from "../../sdk/residency";
 import { bashCommand } from "../../sdk/scripts/render";
-import { checkHost, checkInterfaceName } from "../../sdk/validate";
-import { HostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
+import { checkHost, checkInterfaceName, checkComponentName, checkKeys, expect } from "../../sdk/validate";
+import { HOST_KEYS, HostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
 import {
   TOKEN_FILE,
   renderConfigureScript,
@@ -52,6 +52,20 @@ export interface K3sClusterArgs {
 const UPSTREAM_INSTALLER = "https://get.k3s.io";
 const FLEET_TAINT = "fortress.io/fleet=true:NoSchedule";
 
+/** Every setting of K3sClusterArgs: anything else is a typo to name. */
+export const K3S_CLUSTER_KEYS = [
+  "servers",
+  "agents",
+  "addresses",
+  "meshInterface",
+  "version",
+  "mirror",
+  "disable",
+  "tlsSans",
+  "apiEndpoint",
+  "residency",
+];
+
 /**
  * Kubernetes (k3s) across the mesh, with the control plane in the Fortress: servers only on
  * nodes that may hold special-category data (etcd holds every secret of the cluster), agents
@@ -77,9 +91,15 @@ export class K3sCluster extends pulumi.ComponentResource {
       opts,
     );
 
-    const servers = args.servers ?? [];
-    const agents = args.agents ?? [];
     const problems = new InputProblems();
+    checkComponentName(problems, name, "K3sCluster");
+    if (!checkKeys(problems, args, K3S_CLUSTER_KEYS, "", "K3sCluster")) args = {} as K3sClusterArgs;
+    const hostList = (key: "servers" | "agents") =>
+      expect.list(problems, args[key], key, "hosts (`node.host()` of each KvmNode)")
+        ? args[key].filter((h, i) => checkKeys(problems, h, HOST_KEYS, `${key}[${i}]`, "host"))
+        : [];
+    const servers = hostList("servers");
+    const agents = hostList("agents");
     problems.check(servers.length > 0, "servers", "needs at least one server node");
     problems.check(
       servers.length <= 1 || servers.length % 2 === 1,
@@ -102,12 +122,23 @@ export class K3sCluster extends pulumi.ComponentResource {
     }
     const meshInterface = args.meshInterface ?? "wg0";
     checkInterfaceName(problems, meshInterface, "meshInterface");
-    (args.tlsSans ?? []).forEach((san, i) => checkHost(problems, san, `tlsSans[${i}]`));
-    if (args.mirror) {
+    if (expect.list(problems, args.tlsSans, "tlsSans", "names or addresses"))
+      args.tlsSans.forEach(
+        (san, i) =>
+          expect.string(problems, san, `tlsSans[${i}]`, '"k8s.example.no"') &&
+          checkHost(problems, san, `tlsSans[${i}]`),
+      );
+    if (expect.list(problems, args.disable, "disable", 'packaged components such as "traefik"'))
+      args.disable.forEach((d, i) => expect.string(problems, d, `disable[${i}]`, '"traefik"'));
+    if (args.mirror !== undefined && checkKeys(problems, args.mirror, ["url"], "mirror", "mirror")) {
+      const url = args.mirror.url;
+      // Over plain http anyone on the path can swap the binary and the checksum file it is checked against.
       problems.check(
-        /^https?:\/\/[^\s'"]+$/.test(args.mirror.url ?? ""),
+        typeof url === "string" && /^https:\/\/[^\s'"]+$/.test(url),
         "mirror.url",
-        `"${args.mirror.url}" is not an http(s) URL, e.g. "https://mirror.example.no/k3s"`,
+        typeof url === "string" && url.startsWith("http://")
+          ? `"${url}" is plain http, where the binaries and the checksums they are checked against can both be swapped on the way; serve the mirror over https, e.g. "https://mirror.example.no/k3s"`
+          : `${JSON.stringify(url)} is not an https URL, e.g. "https://mirror.example.no/k3s"`,
       );
     }
     const residency = k3sClusterResidency(problems, name, servers, agents);

@@ -4,9 +4,25 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { InputProblems } from "../../sdk/errors";
 import { HostBaselineSpec, renderFirewallRuleset, resolveHostBaseline } from "../../sdk/host";
-import { Placement, ResolvedPlacement, kvmNodeResidency, placementLabels } from "../../sdk/residency";
+import {
+  Placement,
+  ResolvedPlacement,
+  kvmNodeResidency,
+  parseDataClass,
+  placementLabels,
+} from "../../sdk/residency";
 import { bashCommand, contentHash } from "../../sdk/scripts/render";
-import { checkCidr, checkHost, checkPort } from "../../sdk/validate";
+import {
+  INSTANCE_TYPE,
+  checkCidr,
+  checkComponentName,
+  checkHost,
+  checkKeys,
+  checkPort,
+  expect,
+  isOutputLike,
+  isWholeInternet,
+} from "../../sdk/validate";
 import { renderBaselineScript, renderFirewallConfirmScript, renderTeardownScript } from "./scripts";
 
 /** An existing server reached over SSH: how a CoolVDS instance (no API) or any VPS is used. */
@@ -43,6 +59,11 @@ export interface Ec2InstanceArgs {
   readonly meshPort?: pulumi.Input<number>;
   /** Root volume size in GiB. Default 20. */
   readonly rootVolumeGb?: pulumi.Input<number>;
+  /**
+   * Let SSH be reached from anywhere when `adminCidr` is `0.0.0.0/0` or `::/0`. Default false: such
+   * a CIDR is refused, because SSH open to the world is rarely meant.
+   */
+  readonly allowSshFromAnywhere?: boolean;
   /** Value of the `data-classification` tag on every AWS resource. Default `internal`: Fleet nodes hold no personal data. */
   readonly dataClassification?: pulumi.Input<string>;
   /** Extra tags for every AWS resource. */
@@ -149,6 +170,8 @@ export class KvmNode extends pulumi.ComponentResource {
     super("fortress:index:KvmNode", name, withSecretKey(args), opts);
 
     const problems = new InputProblems();
+    checkComponentName(problems, name, "node");
+    if (!checkKeys(problems, args, KVM_NODE_KEYS, "", "KvmNode")) args = {} as KvmNodeArgs;
     const residency = kvmNodeResidency(problems, name, args.placement);
     const placement = residency.nodes[0]?.placement;
     problems.check(
@@ -158,14 +181,12 @@ export class KvmNode extends pulumi.ComponentResource {
         ? "give either `existing` (a server reached over SSH) or `ec2` (an instance to create), not both"
         : "give `existing` (a server reached over SSH) or `ec2` (an instance to create)",
     );
-    if (args.existing) validateExisting(problems, args.existing);
-    if (args.ec2) validateEc2(problems, args.ec2, placement);
+    if (args.existing && checkKeys(problems, args.existing, EXISTING_KEYS, "existing", "existing server"))
+      validateExisting(problems, args.existing);
+    if (args.ec2 && checkKeys(problems, args.ec2, EC2_KEYS, "ec2", "ec2"))
+      validateEc2(problems, args.ec2, placement);
     const plainPort = typeof args.existing?.port === "number" ? args.existing.port : 22;
-    const baselineInput = {
-      extraPackages: args.extraPackages,
-      sysctl: args.sysctl,
-      firewall: args.firewall,
-    };
+    const baselineInput = checkedBaseline(problems, args);
     resolveHostBaseline({ sshPort: plainPort, ...baselineInput }, problems);
     problems.throwIfAny(`KvmNode "${name}"`);
     // After throwIfAny, placement is resolved.
@@ -408,7 +429,81 @@ export function amiArchitecture(instanceType: string): "arm64" | "amd64" {
   return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) ? "arm64" : "amd64";
 }
 
+/** Every setting of HostArgs: what `KvmNode.host()` gives, and what a host given by hand may say. */
+export const HOST_KEYS = ["name", "connection", "publicAddress", "placement", "ready"];
+
+/** Every setting of KvmNodeArgs (and its sub-objects): anything else is a typo to name. */
+export const KVM_NODE_KEYS = ["placement", "existing", "ec2", "extraPackages", "sysctl", "firewall"];
+const EXISTING_KEYS = ["host", "port", "user", "privateKey", "hostKey", "privateAddress"];
+const EC2_KEYS = [
+  "adminCidr",
+  "allowSshFromAnywhere",
+  "instanceType",
+  "ami",
+  "subnetId",
+  "vpcId",
+  "user",
+  "meshPort",
+  "rootVolumeGb",
+  "dataClassification",
+  "tags",
+];
+const FIREWALL_KEYS = [
+  "enabled",
+  "allowedTcpPorts",
+  "allowedUdpPorts",
+  "trustedInterfaces",
+  "rollbackSeconds",
+];
+
+/** The baseline's args with their types checked: a value of the wrong type is a problem, not a crash. */
+function checkedBaseline(problems: InputProblems, args: KvmNodeArgs) {
+  const list = (v: unknown, path: string, of: string) => (expect.list(problems, v, path, of) ? v : undefined);
+  const extraPackages = list(args.extraPackages, "extraPackages", "Debian package names") as
+    string[] | undefined;
+  extraPackages?.forEach((p, i) => expect.string(problems, p, `extraPackages[${i}]`, '"htop"'));
+  const sysctl = expect.map(problems, args.sysctl, "sysctl", "sysctl keys to values")
+    ? (args.sysctl as Record<string, unknown>)
+    : undefined;
+  for (const [k, v] of Object.entries(sysctl ?? {})) expect.string(problems, v, `sysctl["${k}"]`, '"4096"');
+  let firewall: FirewallArgs | undefined;
+  if (
+    args.firewall !== undefined &&
+    checkKeys(problems, args.firewall, FIREWALL_KEYS, "firewall", "firewall")
+  ) {
+    const fw = args.firewall;
+    expect.boolean(problems, fw.enabled, "firewall.enabled");
+    expect.number(problems, fw.rollbackSeconds, "firewall.rollbackSeconds", "30 to 3600 seconds");
+    const ports = (key: "allowedTcpPorts" | "allowedUdpPorts") =>
+      list(fw[key], `firewall.${key}`, "port numbers") as number[] | undefined;
+    const interfaces = list(fw.trustedInterfaces, "firewall.trustedInterfaces", "interface names") as
+      string[] | undefined;
+    interfaces?.forEach((n, i) => expect.string(problems, n, `firewall.trustedInterfaces[${i}]`, '"eth1"'));
+    firewall = {
+      ...fw,
+      allowedTcpPorts: ports("allowedTcpPorts"),
+      allowedUdpPorts: ports("allowedUdpPorts"),
+      trustedInterfaces: interfaces,
+    };
+  }
+  const ok = problems.list.length === 0;
+  // Values of the wrong type are reported above; the baseline checks the rest.
+  return ok
+    ? { extraPackages: args.extraPackages, sysctl: args.sysctl, firewall: args.firewall }
+    : {
+        extraPackages: extraPackages?.filter((p) => typeof p === "string"),
+        firewall: firewall && {
+          ...firewall,
+          trustedInterfaces: firewall.trustedInterfaces?.filter((n) => typeof n === "string"),
+        },
+      };
+}
+
 function validateExisting(problems: InputProblems, e: ExistingServerArgs): void {
+  if (e.host === undefined) problems.add("existing.host", "is required: the server's address or DNS name");
+  else expect.string(problems, e.host, "existing.host", '"203.0.113.10"');
+  expect.number(problems, e.port, "existing.port", "1 to 65535");
+  expect.string(problems, e.user, "existing.user", '"root"');
   if (typeof e.host === "string") checkHost(problems, e.host, "existing.host");
   if (typeof e.port === "number") checkPort(problems, e.port, "existing.port");
   if (typeof e.user === "string") {
@@ -437,8 +532,41 @@ function validateEc2(
   ec2: Ec2InstanceArgs,
   placement: ResolvedPlacement | undefined,
 ): void {
-  if (typeof ec2.adminCidr === "string") checkCidr(problems, ec2.adminCidr, "ec2.adminCidr");
-  else problems.check(ec2.adminCidr !== undefined, "ec2.adminCidr", 'is required, e.g. "203.0.113.0/24"');
+  expect.boolean(problems, ec2.allowSshFromAnywhere, "ec2.allowSshFromAnywhere");
+  if (typeof ec2.adminCidr === "string") {
+    if (checkCidr(problems, ec2.adminCidr, "ec2.adminCidr") && isWholeInternet(ec2.adminCidr)) {
+      problems.check(
+        ec2.allowSshFromAnywhere === true,
+        "ec2.adminCidr",
+        `"${ec2.adminCidr}" opens SSH to the whole internet; give your admin network (e.g. "203.0.113.0/24"), ` +
+          "or set ec2.allowSshFromAnywhere: true if that is really meant",
+      );
+    }
+  } else if (!isOutputLike(ec2.adminCidr)) {
+    problems.add(
+      "ec2.adminCidr",
+      ec2.adminCidr === undefined
+        ? 'is required, e.g. "203.0.113.0/24"'
+        : `must be a CIDR string such as "203.0.113.0/24", not ${JSON.stringify(ec2.adminCidr)}`,
+    );
+  }
+  if (expect.string(problems, ec2.instanceType, "ec2.instanceType", '"t3.small"')) {
+    problems.check(
+      INSTANCE_TYPE.test(ec2.instanceType),
+      "ec2.instanceType",
+      `"${ec2.instanceType}" is not an EC2 instance type; use family, generation and size such as "t3.small" or "m7g.large"`,
+    );
+  }
+  if (expect.string(problems, ec2.dataClassification, "ec2.dataClassification", '"internal"')) {
+    try {
+      parseDataClass(ec2.dataClassification, "ec2.dataClassification");
+    } catch (e) {
+      problems.absorb(e);
+    }
+  }
+  expect.number(problems, ec2.meshPort, "ec2.meshPort", "1 to 65535");
+  expect.number(problems, ec2.rootVolumeGb, "ec2.rootVolumeGb", "8 to 16384 GiB");
+  expect.map(problems, ec2.tags, "ec2.tags", "tag names to values");
   if (typeof ec2.meshPort === "number") checkPort(problems, ec2.meshPort, "ec2.meshPort");
   if (typeof ec2.rootVolumeGb === "number") {
     problems.check(

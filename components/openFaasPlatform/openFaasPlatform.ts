@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { InputProblems } from "../../sdk/errors";
+import { checkComponentName, checkKeys } from "../../sdk/validate";
 import {
   HelmChartArgs,
   ResourceAmounts,
@@ -103,6 +104,15 @@ export interface OpenFaasPlatformArgs {
   readonly gatewayTimeout?: string;
 }
 
+/** Every setting of OpenFaasPlatformArgs: anything else is a typo to name. */
+export const OPENFAAS_PLATFORM_KEYS = [
+  "chart",
+  "license",
+  "functions",
+  "allowedRegistries",
+  "gatewayTimeout",
+];
+
 /**
  * OpenFaaS on the cluster from its Helm chart, with generated gateway credentials and the functions
  * a `stack.yml` would declare, kept on Norwegian nodes.
@@ -139,6 +149,9 @@ export class OpenFaasPlatform extends pulumi.ComponentResource {
     );
 
     const problems = new InputProblems();
+    checkComponentName(problems, name, "OpenFaasPlatform");
+    if (!checkKeys(problems, args, OPENFAAS_PLATFORM_KEYS, "", "OpenFaasPlatform"))
+      args = {} as OpenFaasPlatformArgs;
     const chart = resolveChart(problems, OPENFAAS_CHART.chart, OPENFAAS_CHART, args.chart, "chart");
     const settings = checkPlatform(problems, {
       functions: args.functions,

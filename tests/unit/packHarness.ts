@@ -38,9 +38,21 @@ export interface EngineResource {
   readonly provider?: Record<string, unknown>;
 }
 
+// The SDK's signature of a resource reference. An analyzer does not take references: the engine
+// marshals one as the resource's ID, or its URN for a component (my reading of the engine's
+// plugin.MarshalPropertyValue without KeepResources; /work/engine-feed recordings settle it).
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const noReferences = (v: unknown): unknown => {
+  if (Array.isArray(v)) return v.map(noReferences);
+  if (v === null || typeof v !== "object") return v;
+  const o = v as Record<string, unknown>;
+  if (o[pulumi.runtime.specialSigKey] === RESOURCE_SIG) return (o.id as string | undefined) || o.urn;
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, noReferences(x)]));
+};
+
 /** Props as a policy receives them from the engine. */
 export function wire(props: Record<string, unknown>): Record<string, unknown> {
-  const struct = Struct.fromJavaScript(JSON.parse(JSON.stringify(props)) as never);
+  const struct = Struct.fromJavaScript(noReferences(props) as never);
   return unknownCheckingProxy(deserializeProperties(struct, false));
 }
 
