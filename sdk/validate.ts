@@ -115,8 +115,10 @@ export function checkKeys(
     return false;
   }
   for (const key of Object.keys(value)) {
-    if (!known.includes(key))
-      problems.add(propertyPath ? `${propertyPath}.${key}` : key, unknownKeyReason(key, known, what));
+    if (known.includes(key)) continue;
+    // A key that is no identifier is shown quoted, so an empty or odd key still makes a path.
+    const step = /^[A-Za-z_$][\w$-]*$/.test(key) ? key : JSON.stringify(key);
+    problems.add(propertyPath ? `${propertyPath}.${step}` : step, unknownKeyReason(key, known, what));
   }
   return true;
 }

@@ -26,7 +26,7 @@ import {
 import { bashCommand } from "../../sdk/scripts/render";
 import { checkInterfaceName, checkPort, checkComponentName, checkKeys, expect } from "../../sdk/validate";
 import { endpointOf } from "../../sdk/wireguard";
-import { HOST_KEYS, HostArgs, sshUser } from "../kvmNode/kvmNode";
+import { HostArgs, checkHostArgs, sshUser } from "../kvmNode/kvmNode";
 import {
   renderConfigureScript,
   renderInstallScript,
@@ -351,11 +351,9 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
   checkComponentName(problems, name, "GtidMySql");
   if (!checkKeys(problems, args, GTID_MYSQL_KEYS, "", "GtidMySql")) args = {} as GtidMySqlArgs;
   const primary =
-    args.primary === undefined || checkKeys(problems, args.primary, HOST_KEYS, "primary", "host")
-      ? args.primary
-      : undefined;
+    args.primary === undefined || checkHostArgs(problems, args.primary, "primary") ? args.primary : undefined;
   const replicas = expect.list(problems, args.replicas, "replicas", "hosts (`node.host()` of each KvmNode)")
-    ? args.replicas.filter((h, i) => checkKeys(problems, h, HOST_KEYS, `replicas[${i}]`, "host"))
+    ? args.replicas.filter((h, i) => checkHostArgs(problems, h, `replicas[${i}]`))
     : [];
   problems.check(
     primary !== undefined && primary !== null,

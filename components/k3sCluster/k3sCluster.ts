@@ -7,7 +7,7 @@ import { checkK3sVersion, k3sConfig, planK3sJoin, renderYaml } from "../../sdk/k
 import { ResidencyArgs, enforceResidency, k3sClusterResidency } from "../../sdk/residency";
 import { bashCommand } from "../../sdk/scripts/render";
 import { checkHost, checkInterfaceName, checkComponentName, checkKeys, expect } from "../../sdk/validate";
-import { HOST_KEYS, HostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
+import { HostArgs, checkHostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
 import {
   TOKEN_FILE,
   renderConfigureScript,
@@ -87,7 +87,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     super(
       "fortress:index:K3sCluster",
       name,
-      { ...args, servers: withSecretConnections(args.servers), agents: withSecretConnections(args.agents) },
+      { ...args, servers: withSecretConnections(args?.servers), agents: withSecretConnections(args?.agents) },
       opts,
     );
 
@@ -96,7 +96,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     if (!checkKeys(problems, args, K3S_CLUSTER_KEYS, "", "K3sCluster")) args = {} as K3sClusterArgs;
     const hostList = (key: "servers" | "agents") =>
       expect.list(problems, args[key], key, "hosts (`node.host()` of each KvmNode)")
-        ? args[key].filter((h, i) => checkKeys(problems, h, HOST_KEYS, `${key}[${i}]`, "host"))
+        ? args[key].filter((h, i) => checkHostArgs(problems, h, `${key}[${i}]`))
         : [];
     const servers = hostList("servers");
     const agents = hostList("agents");
@@ -120,6 +120,12 @@ export class K3sCluster extends pulumi.ComponentResource {
       );
       seen.add(h.name);
     }
+    expect.map(
+      problems,
+      args.addresses,
+      "addresses",
+      "node names to mesh addresses (`WireGuardMesh.addresses`)",
+    );
     const meshInterface = args.meshInterface ?? "wg0";
     checkInterfaceName(problems, meshInterface, "meshInterface");
     if (expect.list(problems, args.tlsSans, "tlsSans", "names or addresses"))

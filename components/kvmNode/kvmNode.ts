@@ -19,8 +19,10 @@ import {
   checkHost,
   checkKeys,
   checkPort,
+  describeValue,
   expect,
   isOutputLike,
+  isPlainObject,
   isWholeInternet,
 } from "../../sdk/validate";
 import { renderBaselineScript, renderFirewallConfirmScript, renderTeardownScript } from "./scripts";
@@ -181,9 +183,12 @@ export class KvmNode extends pulumi.ComponentResource {
         ? "give either `existing` (a server reached over SSH) or `ec2` (an instance to create), not both"
         : "give `existing` (a server reached over SSH) or `ec2` (an instance to create)",
     );
-    if (args.existing && checkKeys(problems, args.existing, EXISTING_KEYS, "existing", "existing server"))
+    if (
+      args.existing !== undefined &&
+      checkKeys(problems, args.existing, EXISTING_KEYS, "existing", "existing server")
+    )
       validateExisting(problems, args.existing);
-    if (args.ec2 && checkKeys(problems, args.ec2, EC2_KEYS, "ec2", "ec2"))
+    if (args.ec2 !== undefined && checkKeys(problems, args.ec2, EC2_KEYS, "ec2", "ec2"))
       validateEc2(problems, args.ec2, placement);
     const plainPort = typeof args.existing?.port === "number" ? args.existing.port : 22;
     const baselineInput = checkedBaseline(problems, args);
@@ -421,7 +426,11 @@ function withSecretKey(args: KvmNodeArgs): KvmNodeArgs {
 
 /** The same hosts, their connections (which hold private keys) marked secret for the state. */
 export function withSecretConnections(hosts: readonly HostArgs[] | undefined): HostArgs[] | undefined {
-  return hosts?.map((h) => ({ ...h, connection: pulumi.secret(h.connection) }));
+  // Malformed hosts pass as they are: the component reports them with their paths.
+  if (!Array.isArray(hosts)) return hosts as HostArgs[] | undefined;
+  return hosts.map((h: HostArgs) =>
+    typeof h === "object" && h !== null ? { ...h, connection: pulumi.secret(h.connection) } : h,
+  );
 }
 
 /** Graviton instance families carry a `g` after the generation digit (t4g, m7gd, c6gn). */
@@ -431,6 +440,29 @@ export function amiArchitecture(instanceType: string): "arm64" | "amd64" {
 
 /** Every setting of HostArgs: what `KvmNode.host()` gives, and what a host given by hand may say. */
 export const HOST_KEYS = ["name", "connection", "publicAddress", "placement", "ready"];
+
+/**
+ * Checks a host given to a component (`KvmNode.host()` or one described by hand): its keys, and
+ * that its connection and address are of the right kind. Its placement is the residency facts'.
+ */
+export function checkHostArgs(problems: InputProblems, h: unknown, path: string): h is HostArgs {
+  if (!checkKeys(problems, h, HOST_KEYS, path, "host")) return false;
+  const host = h;
+  const before = problems.list.length;
+  if (host.name === undefined)
+    problems.add(`${path}.name`, 'is required: the host\'s stable key, e.g. "osl-1"');
+  expect.string(problems, host.name, `${path}.name`, '"osl-1"');
+  if (!isOutputLike(host.connection))
+    problems.check(
+      isPlainObject(host.connection),
+      `${path}.connection`,
+      `must be the SSH connection (\`KvmNode.connection\`: host, port, user, privateKey), not ${describeValue(host.connection)}`,
+    );
+  if (host.publicAddress === undefined)
+    problems.add(`${path}.publicAddress`, "is required: the address its peers reach it on");
+  expect.string(problems, host.publicAddress, `${path}.publicAddress`, '"203.0.113.10"');
+  return problems.list.length === before;
+}
 
 /** Every setting of KvmNodeArgs (and its sub-objects): anything else is a typo to name. */
 export const KVM_NODE_KEYS = ["placement", "existing", "ec2", "extraPackages", "sysctl", "firewall"];
@@ -518,6 +550,7 @@ function validateExisting(problems: InputProblems, e: ExistingServerArgs): void 
     "existing.privateKey",
     "is required: the SSH private key, as a secret (`pulumi config set --secret`)",
   );
+  expect.string(problems, e.privateKey, "existing.privateKey", '"-----BEGIN OPENSSH PRIVATE KEY-----..."');
   if (typeof e.hostKey === "string") {
     problems.check(
       HOST_KEY.test(e.hostKey.trim()),

@@ -12,7 +12,7 @@ import {
   planMeshAddresses,
   renderWireGuardConfig,
 } from "../../sdk/wireguard";
-import { HOST_KEYS, HostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
+import { HostArgs, checkHostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
 import {
   INTERFACE,
   KEY_FILE,
@@ -68,13 +68,13 @@ export class WireGuardMesh extends pulumi.ComponentResource {
   private readonly applied: Record<string, remote.Command> = {};
 
   constructor(name: string, args: WireGuardMeshArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("fortress:index:WireGuardMesh", name, { ...args, nodes: withSecretConnections(args.nodes) }, opts);
+    super("fortress:index:WireGuardMesh", name, { ...args, nodes: withSecretConnections(args?.nodes) }, opts);
 
     const problems = new InputProblems();
     checkComponentName(problems, name, "WireGuardMesh");
     if (!checkKeys(problems, args, WIREGUARD_MESH_KEYS, "", "WireGuardMesh")) args = {} as WireGuardMeshArgs;
     const nodes = expect.list(problems, args.nodes, "nodes", "hosts (`node.host()` of each KvmNode)")
-      ? args.nodes.filter((n, i) => checkKeys(problems, n, HOST_KEYS, `nodes[${i}]`, "host"))
+      ? args.nodes.filter((n, i) => checkHostArgs(problems, n, `nodes[${i}]`))
       : [];
     // One node is a mesh waiting for its peers: wg0 is there, so what runs over it needs no change later.
     problems.check(

@@ -46,7 +46,7 @@ const noReferences = (v: unknown): unknown => {
   if (Array.isArray(v)) return v.map(noReferences);
   if (v === null || typeof v !== "object") return v;
   const o = v as Record<string, unknown>;
-  if (o[pulumi.runtime.specialSigKey] === RESOURCE_SIG) return (o.id as string | undefined) || o.urn;
+  if (o[pulumi.runtime.specialSigKey] === RESOURCE_SIG) return o.id || o.urn;
   return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, noReferences(x)]));
 };
 

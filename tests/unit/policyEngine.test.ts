@@ -41,6 +41,8 @@ const addresses = {
 const registered = new Map<pulumi.ComponentResource, pulumi.Inputs>();
 type Registering = { registerOutputs(this: pulumi.ComponentResource, outputs?: pulumi.Inputs): void };
 const proto = pulumi.ComponentResource.prototype as unknown as Registering;
+// Called with the component as `this` below.
+// eslint-disable-next-line @typescript-eslint/unbound-method
 const original = proto.registerOutputs;
 
 /** A component as the engine knows it: its recorded inputs, and its registered outputs in wire form. */
