@@ -4,6 +4,8 @@
 // sees nothing else of a component: before issue 11 GtidMySql and K3sCluster registered no
 // placements, so the pack missed a replica in Germany and blocked a sound cluster.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { GtidMySql } from "../../components/gtidMySql/gtidMySql";
 import { K3sCluster } from "../../components/k3sCluster/k3sCluster";
@@ -160,6 +162,35 @@ describe("the policy pack on what the engine sends for real components", () => {
     ]);
     assert.deepStrictEqual(found, [
       'fortress-unknown-node [old] fortress:index:GtidMySql "old" registered no residency facts (its "residency" output), so where it puts data cannot be checked; upgrade Fortress, or run the pack on the resource\'s inputs (resource validation).',
+    ]);
+  });
+
+  it("judges the GtidMySql args the real engine sent at preview (recorded on the lab)", async () => {
+    const recorded = JSON.parse(
+      fs.readFileSync(path.join(__dirname, "../fixtures/engine-feed/lab-preview-db.json"), "utf8"),
+    ) as {
+      type: string;
+      name: string;
+      props: { replicas: { placement: unknown }[] } & Record<string, unknown>;
+    };
+    const atPreview = (props: Record<string, unknown>): EngineResource => ({
+      type: recorded.type,
+      name: recorded.name,
+      inputs: props,
+      outputs: {},
+    });
+    const onlyBeforeCreate = (found: string[]) =>
+      found.filter((f) => f.startsWith("fortress-residency-before-create"));
+    assert.deepStrictEqual(onlyBeforeCreate(await runPack([atPreview(recorded.props)])), []);
+    const moved = {
+      ...recorded.props,
+      replicas: recorded.props.replicas.map((r, i) =>
+        i === 0 ? { ...r, placement: { country: "DE", provider: "hetzner" } } : r,
+      ),
+    };
+    assert.deepStrictEqual(onlyBeforeCreate(await runPack([atPreview(moved)])), [
+      'fortress-residency-before-create [db] personal-data-location: MySQL replica "db/bravo" holds personal data on node "bravo" in Germany (Hetzner Online, legal seat Germany); the residency policy allows personal data only in Norway. Move MySQL replica "db/bravo" from node "bravo" to a node in Norway, or keep only internal or public data in it.',
+      'fortress-residency-before-create [db] replication-target: Flow "db replication to bravo" sends personal data to node "bravo" in Germany (Hetzner Online, legal seat Germany), which may not hold it: Germany is not an allowed country (allowed: Norway). Send personal data only to nodes in Norway whose provider has its legal seat in the EEA or in a country with a full EU adequacy decision and is under no foreign access law (e.g. CoolVDS in Norway), or send only internal or public data to node "bravo".',
     ]);
   });
 });
