@@ -179,4 +179,13 @@ describe("the stack program", () => {
         '  - fortress:mesh: must be an object (a YAML mapping), not "10.100.0.0/24"',
     });
   });
+
+  it("is the entry's export as it stands: the outputs object, without absent outputs", async () => {
+    stack({});
+    // The entry runs the program when it is loaded, as the Pulumi runtime loads it.
+    const entry = (await import("../../stacks/index")) as unknown as Record<string, unknown>;
+    const outputs = (entry.default ?? entry) as Record<string, unknown>;
+    assert.deepStrictEqual(Object.keys(outputs).sort(), ["meshAddresses", "nodes", "residency"]);
+    await settle();
+  });
 });
