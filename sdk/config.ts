@@ -54,15 +54,7 @@ export function underConfigKey<T>(key: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof FortressInputError) {
-      const rooted = new FortressInputError(`${key}.${e.propertyPath}`, e.reason);
-      // A multi-problem message lists each path; root every one of them.
-      rooted.message = e.message.includes("\n")
-        ? e.message.replace(/^ {2}- /gm, `  - ${key}.`)
-        : rooted.message;
-      throw rooted;
-    }
-    throw e;
+    throw e instanceof FortressInputError ? e.underKey(key) : e;
   }
 }
 

@@ -1,22 +1,53 @@
 import * as pulumi from "@pulumi/pulumi";
 
-/**
- * Bad input, found before anything touches a host. The message names the property path and what
- * would be valid. It is an `InputPropertyError`, so the engine reports it against the property
- * when the component is constructed through a provider (other Pulumi languages).
- */
-export class FortressInputError extends pulumi.InputPropertyError {
-  constructor(propertyPath: string, reason: string) {
-    super({ propertyPath, reason });
-    this.name = "FortressInputError";
-    this.message = `${propertyPath}: ${reason}`;
-  }
-}
-
 /** One problem found while validating input. */
 export interface InputProblem {
   readonly propertyPath: string;
   readonly reason: string;
+}
+
+/**
+ * Bad input, found before anything touches a host. It holds every problem with its property path
+ * and what would be valid; the message lists them. It is an `InputPropertyError` (naming the first
+ * problem), so the engine reports it against the property when the component is constructed
+ * through a provider (other Pulumi languages).
+ */
+export class FortressInputError extends pulumi.InputPropertyError {
+  /** Every problem, in the order found. Never empty. */
+  readonly problems: readonly InputProblem[];
+  /** What was being validated, e.g. `KvmNode "osl-1"`; named in a message of several problems. */
+  readonly subject: string;
+
+  constructor(propertyPath: string, reason: string);
+  constructor(problems: readonly InputProblem[], subject: string);
+  constructor(first: string | readonly InputProblem[], second: string) {
+    const problems = typeof first === "string" ? [{ propertyPath: first, reason: second }] : [...first];
+    if (problems.length === 0) throw new Error("FortressInputError needs at least one problem");
+    super(problems[0]);
+    this.name = "FortressInputError";
+    this.problems = problems;
+    this.subject = typeof first === "string" ? first : second;
+    this.message =
+      problems.length === 1
+        ? `${problems[0].propertyPath}: ${problems[0].reason}`
+        : `${this.subject} has ${problems.length} invalid inputs:\n` +
+          problems.map((p) => `  - ${p.propertyPath}: ${p.reason}`).join("\n");
+  }
+
+  /** The same problems under `key`: `existing.port` becomes `fortress:nodes[2].existing.port`. */
+  underKey(key: string, subject = key): FortressInputError {
+    return new FortressInputError(
+      this.problems.map((p) => ({ propertyPath: joinPath(key, p.propertyPath), reason: p.reason })),
+      subject,
+    );
+  }
+}
+
+/** `key` + `path`, with a dot unless the path starts with an index (`[2]`) or is empty. */
+export function joinPath(key: string, path: string): string {
+  if (path === "") return key;
+  if (key === "") return path;
+  return path.startsWith("[") ? `${key}${path}` : `${key}.${path}`;
 }
 
 /**
@@ -36,18 +67,17 @@ export class InputProblems {
     return ok;
   }
 
+  /** Records the problems of a thrown FortressInputError (under `key`); rethrows anything else. */
+  absorb(e: unknown, key = ""): void {
+    if (!(e instanceof FortressInputError)) throw e;
+    for (const p of e.problems) this.add(joinPath(key, p.propertyPath), p.reason);
+  }
+
   get list(): readonly InputProblem[] {
     return this.found;
   }
 
   throwIfAny(subject: string): void {
-    if (this.found.length === 0) return;
-    if (this.found.length === 1) {
-      throw new FortressInputError(this.found[0].propertyPath, this.found[0].reason);
-    }
-    const lines = this.found.map((p) => `  - ${p.propertyPath}: ${p.reason}`).join("\n");
-    const err = new FortressInputError(this.found[0].propertyPath, this.found[0].reason);
-    err.message = `${subject} has ${this.found.length} invalid inputs:\n${lines}`;
-    throw err;
+    if (this.found.length > 0) throw new FortressInputError(this.found, subject);
   }
 }

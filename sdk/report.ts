@@ -2,16 +2,27 @@
 // workload and flow with its data class, each rule's verdict, and a diagram of where data lives
 // and flows. Markdown (with Mermaid, which every Git host renders) for people, JSON for machines.
 import { canHoldData } from "./residency/compliance";
-import { DataClass, Deployment, EnforcementLevel, ResidencyPolicy, Violation } from "./residency/model";
+import {
+  DataClass,
+  Deployment,
+  EnforcementLevel,
+  ResidencyPolicy,
+  Violation,
+  isPersonalData,
+} from "./residency/model";
 import { foreignAccessLawsOf } from "./residency/placement";
 import { defaultResidencyPolicy, evaluateResidency } from "./residency/policy";
 import { residencyRules } from "./residency/rules";
+import { countryNames } from "./residency/wording";
 
 export interface RuleVerdict {
   readonly ruleId: string;
   readonly title: string;
   readonly enforcement: EnforcementLevel;
-  readonly verdict: "pass" | "fail" | "warn" | "skipped";
+  /** "nothing to judge" when the deployment has nothing the rule looks at: not the same as a pass. */
+  readonly verdict: "pass" | "fail" | "warn" | "skipped" | "nothing to judge";
+  /** How many subjects the rule looked at. */
+  readonly judged: number;
   readonly violations: readonly Violation[];
 }
 
@@ -26,7 +37,11 @@ export interface ResidencyReport {
     foreignAccessLaws: string[];
     region?: string;
     mayHoldPersonalData: boolean;
+    /** Its role in a Kubernetes cluster: `server of "k3s"`, `agent of "k3s"`, or none. */
+    cluster?: string;
   }[];
+  /** Nodes that may not hold personal data and yet are in a cluster: the Fleet. */
+  readonly fleetInClusters: readonly string[];
   readonly dataStores: Deployment["dataStores"];
   readonly workloads: Deployment["workloads"];
   readonly flows: Deployment["flows"];
@@ -35,6 +50,25 @@ export interface ResidencyReport {
   /** True when no mandatory rule is violated. */
   readonly compliant: boolean;
 }
+
+const personal = <T extends { dataClass: DataClass }>(items: readonly T[] | undefined) =>
+  (items ?? []).filter((i) => isPersonalData(i.dataClass));
+
+/** What each rule looks at: with none of it, the rule has nothing to judge. */
+const SUBJECTS: Readonly<Record<string, (d: Deployment) => number>> = {
+  "personal-data-location": (d) => personal(d.dataStores).length,
+  "foreign-jurisdiction": (d) => personal(d.dataStores).length + personal(d.workloads).length,
+  "processing-location": (d) => personal(d.workloads).filter((w) => (w.nodes ?? []).length > 0).length,
+  "workload-affinity": (d) => personal(d.workloads).length,
+  "replication-target": (d) => personal(d.flows).length,
+  "flow-outside-mesh": (d) => personal(d.flows).length,
+  "control-plane-location": (d) => (d.controlPlanes ?? []).length,
+  "unknown-node": (d) =>
+    (d.dataStores ?? []).length +
+    (d.workloads ?? []).length +
+    (d.flows ?? []).length +
+    (d.controlPlanes ?? []).length,
+};
 
 export function residencyReport(
   stack: string,
@@ -46,16 +80,24 @@ export function residencyReport(
   const verdicts = residencyRules.map((rule): RuleVerdict => {
     const enforcement = resolved.enforcement[rule.id] ?? rule.defaultEnforcement;
     const mine = violations.filter((v) => v.ruleId === rule.id);
+    const judged = (SUBJECTS[rule.id] ?? (() => 1))(deployment);
     const verdict =
       enforcement === EnforcementLevel.Disabled
         ? "skipped"
-        : mine.length === 0
-          ? "pass"
-          : enforcement === EnforcementLevel.Mandatory
+        : mine.length > 0
+          ? enforcement === EnforcementLevel.Mandatory
             ? "fail"
-            : "warn";
-    return { ruleId: rule.id, title: rule.title, enforcement, verdict, violations: mine };
+            : "warn"
+          : judged === 0
+            ? "nothing to judge"
+            : "pass";
+    return { ruleId: rule.id, title: rule.title, enforcement, verdict, judged, violations: mine };
   });
+  const roles = new Map<string, string>();
+  for (const cp of deployment.controlPlanes ?? []) {
+    for (const n of cp.nodes) roles.set(n, `server of "${cp.name}"`);
+    for (const n of cp.agents ?? []) if (!roles.has(n)) roles.set(n, `agent of "${cp.name}"`);
+  }
   return {
     stack,
     allowedCountries: resolved.allowedCountries,
@@ -67,7 +109,11 @@ export function residencyReport(
       foreignAccessLaws: foreignAccessLawsOf(n.placement),
       ...(n.placement.region ? { region: n.placement.region } : {}),
       mayHoldPersonalData: canHoldData(n, DataClass.Personal, resolved).ok,
+      ...(roles.has(n.name) ? { cluster: roles.get(n.name) } : {}),
     })),
+    fleetInClusters: deployment.nodes
+      .filter((n) => roles.has(n.name) && !canHoldData(n, DataClass.Personal, resolved).ok)
+      .map((n) => n.name),
     dataStores: deployment.dataStores ?? [],
     workloads: deployment.workloads ?? [],
     flows: deployment.flows ?? [],
@@ -87,25 +133,48 @@ export function reportMarkdown(r: ResidencyReport): string {
   out.push(`# Residency report: ${r.stack}`, "");
   out.push(
     `Verdict: **${r.compliant ? "compliant" : "NOT compliant"}**. Personal and special-category data may only be in ` +
-      `${r.allowedCountries.join(", ")}, with a provider outside third-country jurisdiction.`,
+      `${countryNames(r.allowedCountries)}, with a provider outside third-country jurisdiction.`,
     "",
   );
   out.push(
     "## Nodes",
     "",
-    "| node | country | provider | legal seat | foreign access law | may hold personal data |",
+    "| node | country | provider | legal seat | foreign access law | may hold personal data | in a cluster |",
   );
-  out.push("| --- | --- | --- | --- | --- | --- |");
+  out.push("| --- | --- | --- | --- | --- | --- | --- |");
   for (const n of r.nodes) {
     out.push(
-      `| ${cell(n.name)} | ${n.country}${n.region ? ` (${n.region})` : ""} | ${n.provider} | ${n.legalSeat} | ${n.foreignAccessLaws.join(", ") || "none"} | ${n.mayHoldPersonalData ? "yes" : "no"} |`,
+      `| ${cell(n.name)} | ${n.country}${n.region ? ` (${n.region})` : ""} | ${n.provider} | ${n.legalSeat} | ${n.foreignAccessLaws.join(", ") || "none"} | ${n.mayHoldPersonalData ? "yes" : "no"} | ${n.cluster ?? "no"} |`,
     );
   }
-  out.push("", "## Data", "", "| what | kind | data class | where |", "| --- | --- | --- | --- |");
+  if (r.fleetInClusters.length > 0) {
+    out.push(
+      "",
+      `Fleet nodes in a cluster (tainted, and never selected by a workload that requires region=no): ${r.fleetInClusters.join(", ")}.`,
+    );
+  }
+  out.push(
+    "",
+    "## Data",
+    "",
+    "| what | kind | data class | where | verdict | evidence |",
+    "| --- | --- | --- | --- | --- | --- |",
+  );
+  const findings = r.verdicts.flatMap((v) => v.violations);
+  const verdictOf = (subject: string) => {
+    const mine = findings.filter((f) => f.subject === subject);
+    return mine.length === 0
+      ? "pass"
+      : [...new Set(mine.map((f) => `${f.ruleId} (${f.enforcement})`))].join(", ");
+  };
   for (const s of r.dataStores ?? [])
-    out.push(`| ${cell(s.name)} | ${s.kind} | ${s.dataClass} | ${s.nodes.join(", ")} |`);
+    out.push(
+      `| ${cell(s.name)} | ${s.kind} | ${s.dataClass} | ${s.nodes.join(", ")} | ${verdictOf(s.name)} | ${cell(s.evidence ?? "from the component's facts")} |`,
+    );
   for (const c of r.controlPlanes ?? [])
-    out.push(`| ${cell(c.name)} | Kubernetes control plane (etcd) | special | ${c.nodes.join(", ")} |`);
+    out.push(
+      `| ${cell(c.name)} | Kubernetes control plane (etcd) | special | ${c.nodes.join(", ")} | ${verdictOf(c.name)} | servers of the cluster |`,
+    );
   for (const w of r.workloads ?? []) {
     const where =
       w.nodes?.join(", ") ??
@@ -114,7 +183,9 @@ export function reportMarkdown(r: ResidencyReport): string {
             .map(([k, v]) => `${k}=${v}`)
             .join(", ")
         : "any node");
-    out.push(`| ${cell(w.name)} | workload | ${w.dataClass} | ${cell(where)} |`);
+    out.push(
+      `| ${cell(w.name)} | workload | ${w.dataClass} | ${cell(where)} | ${verdictOf(w.name)} | ${cell(w.evidence ?? "")} |`,
+    );
   }
   out.push(
     "",
@@ -128,9 +199,15 @@ export function reportMarkdown(r: ResidencyReport): string {
       `| ${cell(f.name)} | ${f.from} | ${f.to} | ${f.dataClass} | ${f.overMesh ? "yes" : "no"} | ${f.encrypted ? "yes" : "no"} |`,
     );
   }
-  out.push("", "## Rules", "", "| rule | enforcement | verdict |", "| --- | --- | --- |");
-  for (const v of r.verdicts) out.push(`| ${v.ruleId}: ${v.title} | ${v.enforcement} | ${v.verdict} |`);
-  const findings = r.verdicts.flatMap((v) => v.violations);
+  out.push(
+    "",
+    "## Rules",
+    "",
+    "| rule | enforcement | verdict | subjects judged |",
+    "| --- | --- | --- | --- |",
+  );
+  for (const v of r.verdicts)
+    out.push(`| ${v.ruleId}: ${v.title} | ${v.enforcement} | ${v.verdict} | ${v.judged} |`);
   if (findings.length > 0) {
     out.push("", "### Findings", "");
     for (const f of findings)

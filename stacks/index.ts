@@ -1,16 +1,5 @@
-// Program entry named by Pulumi.yaml (`main: stacks/`). The exports are the stack outputs.
+// Program entry named by Pulumi.yaml (`main: stacks/`). The module's export is the stack outputs:
+// only those the stack has (no kubeconfig on a stack without k3s), so the CLI warns about none.
 import { fortressProgram } from "./program";
 
-const outputs = fortressProgram();
-export const nodes = outputs.nodes;
-export const meshAddresses = outputs.meshAddresses;
-export const kubeconfig = outputs.kubeconfig;
-export const apiServer = outputs.apiServer;
-export const openfaasGateway = outputs.openfaasGateway;
-export const openfaasPassword = outputs.openfaasPassword;
-export const argoDeployKey = outputs.argoDeployKey;
-export const argoAdminPassword = outputs.argoAdminPassword;
-export const residency = outputs.residency;
-export const databasePrimary = outputs.databasePrimary;
-export const databaseReplicas = outputs.databaseReplicas;
-export const databaseAdminPassword = outputs.databaseAdminPassword;
+export = fortressProgram();

@@ -12,115 +12,91 @@ import {
   OpenFaasPlatformArgs,
   WireGuardMesh,
 } from "../components";
-import { configObject, parseNodeRefs, parseNodesConfig, underConfigKey } from "../sdk/config";
-import { FortressInputError } from "../sdk/errors";
-import { ResourceFacts, programFacts } from "../sdk/policy/facts";
+import { underConfigKey } from "../sdk/config";
 import { residencyReport } from "../sdk/report";
-import { DataClass as GtidMySqlDataClass, ResidencyArgs, validateResidencyPolicy } from "../sdk/residency";
+import { Deployment, ResidencyArgs } from "../sdk/residency";
+import { STACK_NAMES, readStackConfig } from "../sdk/stackConfig";
+import { isPlainObject } from "../sdk/validate";
 
 /**
  * The Fortress program: every stack is this code plus its `Pulumi.<stack>.yaml`, so a new
- * environment is a new config file. Layers: nodes, the mesh over them, then what runs on the
- * mesh (k3s). Every config error names its key.
+ * environment is a new config file. The whole config is read and the residency facts of everything
+ * the stack builds are judged first (sdk/stackConfig.ts), so a bad input or a violation stops the
+ * program before it registers any resource. Then the layers: nodes, the mesh over them, then what
+ * runs on the mesh (k3s, the database, the platform). Every error names its config key.
  */
 export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortress")) {
+  const spec = readStackConfig(
+    (key) => config.get(key.replace(/^fortress:/, "")),
+    Object.keys(pulumi.runtime.allConfig()),
+  );
+  for (const v of spec.advisories) {
+    void pulumi.log.warn(`residency rule ${v.ruleId} (advisory): ${v.message} ${v.remediation}`);
+  }
   const sshPrivateKey = config.requireSecret("sshPrivateKey");
-  const residency = residencyConfig(config);
-
-  // What the residency verdicts are computed from: the components' args, read as the policy pack reads them.
-  const facts: ResourceFacts[] = [];
-  const nodeConfigs = parseNodesConfig(config.requireObject<unknown>("nodes"));
-  const names = nodeConfigs.map((n) => n.name);
+  const { residency } = spec;
+  const names = spec.nodes.map((n) => n.name);
   const nodes = Object.fromEntries(
-    nodeConfigs.map((node, i) => [
+    spec.nodes.map((node, i) => [
       node.name,
       underConfigKey(`fortress:nodes[${i}]`, () => {
         const args = node.args as unknown as KvmNodeArgs;
         // Existing servers share the stack's SSH key, so it never sits in plain config.
-        const existing = args.existing ? { ...args.existing, privateKey: sshPrivateKey } : undefined;
-        facts.push({
-          type: "fortress:index:KvmNode",
-          name: node.name,
-          urn: node.name,
-          props: { placement: args.placement },
-        });
+        const existing = isPlainObject(args.existing)
+          ? { ...args.existing, privateKey: sshPrivateKey }
+          : args.existing;
         return new KvmNode(node.name, { ...args, existing });
       }),
     ]),
   );
 
-  const meshConfig = configObject(config.getObject("mesh"), "fortress:mesh") ?? {};
   const mesh = underConfigKey(
     "fortress:mesh",
-    () => new WireGuardMesh("mesh", { ...meshConfig, nodes: names.map((n) => nodes[n].host()) }),
+    () => new WireGuardMesh(STACK_NAMES.mesh, { ...spec.mesh, nodes: names.map((n) => nodes[n].host()) }),
   );
   // A host as the layers above the mesh take it: ready once its mesh interface is configured.
   const onMesh = (name: string): HostArgs => ({ ...nodes[name].host(), ready: mesh.appliedOn(name) });
 
-  const k3sConfig = configObject(config.getObject("k3s"), "fortress:k3s");
-  const cluster = k3sConfig
-    ? underConfigKey("fortress:k3s", () => {
-        if (typeof k3sConfig.version !== "string") {
-          throw new FortressInputError("version", 'is required: the pinned k3s release, e.g. "v1.31.4+k3s1"');
-        }
-        const servers = parseNodeRefs(k3sConfig.servers, "servers", names, true);
-        const agents = parseNodeRefs(k3sConfig.agents, "agents", names, false);
-        const hostFacts = (n: string) => ({ name: n, placement: nodes[n].host().placement });
-        facts.push({
-          type: "fortress:index:K3sCluster",
-          name: "k3s",
-          urn: "k3s",
-          props: { servers: servers.map(hostFacts), agents: agents.map(hostFacts) },
-        });
-        return new K3sCluster("k3s", {
-          servers: servers.map(onMesh),
-          agents: agents.map(onMesh),
+  const k3s = spec.k3s;
+  const cluster =
+    k3s &&
+    underConfigKey(
+      "fortress:k3s",
+      () =>
+        new K3sCluster(STACK_NAMES.cluster, {
+          servers: k3s.servers.map(onMesh),
+          agents: k3s.agents.map(onMesh),
           addresses: mesh.addresses,
-          version: k3sConfig.version,
-          ...(k3sConfig.mirror ? { mirror: k3sConfig.mirror as { url: string } } : {}),
+          version: k3s.version,
+          ...(k3s.mirror ? { mirror: k3s.mirror } : {}),
           residency,
-        });
-      })
-    : undefined;
+        }),
+    );
 
   // The database on the mesh: a primary in the Fortress and replicas where the rules allow them.
-  const dbConfig = configObject(config.getObject("database"), "fortress:database");
+  const db = spec.database;
   const database =
-    dbConfig &&
-    underConfigKey("fortress:database", () => {
-      const [primary] = parseNodeRefs([dbConfig.primary], "primary", names, true);
-      const replicas = parseNodeRefs(dbConfig.replicas, "replicas", names, false);
-      const hostFacts = (n: string) => ({ name: n, placement: nodes[n].host().placement });
-      facts.push({
-        type: "fortress:index:GtidMySql",
-        name: "db",
-        urn: "db",
-        props: {
-          primary: hostFacts(primary),
-          replicas: replicas.map(hostFacts),
-          dataClass: dbConfig.dataClass,
-        },
-      });
-      return new GtidMySql("db", {
-        primary: onMesh(primary),
-        replicas: replicas.map(onMesh),
-        addresses: mesh.addresses,
-        flavour: (dbConfig.flavour as MySqlFlavour | undefined) ?? MySqlFlavour.Mysql80,
-        ...(dbConfig.dataClass ? { dataClass: dbConfig.dataClass as GtidMySqlDataClass } : {}),
-        residency,
-      });
-    });
+    db &&
+    underConfigKey(
+      "fortress:database",
+      () =>
+        new GtidMySql(STACK_NAMES.database, {
+          primary: onMesh(db.primary),
+          replicas: db.replicas.map(onMesh),
+          addresses: mesh.addresses,
+          flavour: (db.flavour as MySqlFlavour | undefined) ?? MySqlFlavour.Mysql80,
+          ...(db.dataClass ? { dataClass: db.dataClass } : {}),
+          ...(db.port !== undefined ? { port: db.port } : {}),
+          ...(db.binlogRetentionDays !== undefined ? { binlogRetentionDays: db.binlogRetentionDays } : {}),
+          residency,
+        }),
+    );
 
   // The platform on the cluster: only where the stack asks for it, through the cluster's provider.
-  const onCluster = (key: string) => {
-    const raw = configObject(config.getObject(key), `fortress:${key}`);
-    if (raw && !cluster)
-      throw new FortressInputError(`fortress:${key}`, "needs fortress:k3s: it runs on the cluster");
-    return raw;
-  };
-  const openfaasConfig = onCluster("openfaas");
+  const openfaasConfig = spec.openfaas;
   const openfaas =
     openfaasConfig &&
+    cluster &&
     underConfigKey(
       "fortress:openfaas",
       () =>
@@ -133,21 +109,23 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
               ? { license: config.requireSecret("openfaasLicense") }
               : {}),
           },
-          { provider: cluster!.provider },
+          { provider: cluster.provider },
         ),
     );
-  const argoConfig = onCluster("argo");
+  const argoConfig = spec.argo;
   const argo =
     argoConfig &&
+    cluster &&
     underConfigKey(
       "fortress:argo",
       () =>
         new ArgoBootstrap("argo", argoConfig as unknown as ArgoBootstrapArgs, {
-          provider: cluster!.provider,
+          provider: cluster.provider,
         }),
     );
 
-  return {
+  // Only the outputs this stack has: an undefined output makes the CLI warn, and shows nothing.
+  return definedOnly({
     nodes: Object.fromEntries(
       names.map((n) => [
         n,
@@ -164,36 +142,21 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
     databasePrimary: database?.primaryEndpoint,
     databaseReplicas: database?.replicaEndpoints,
     databaseAdminPassword: database?.adminPassword,
-    residency: residencyVerdicts(facts, residency),
-  };
+    residency: residencyVerdicts(spec.facts, residency),
+  });
 }
 
-/** `fortress:allowedCountries` and `fortress:enforcement`, checked by the residency model itself. */
-function residencyConfig(config: pulumi.Config): ResidencyArgs {
-  const raw = {
-    allowedCountries: config.getObject<unknown>("allowedCountries") ?? ["NO"],
-    enforcement: config.getObject<unknown>("enforcement") ?? {},
-  };
-  try {
-    const policy = validateResidencyPolicy(raw, "fortress");
-    return {
-      allowedCountries: [...policy.allowedCountries],
-      enforcement: { ...policy.enforcement },
-    };
-  } catch (e) {
-    // The model names `fortress.enforcement...`; in a stack file the key is `fortress:enforcement`.
-    if (e instanceof FortressInputError) {
-      const rooted = new FortressInputError(e.propertyPath.replace(/^fortress\./, "fortress:"), e.reason);
-      rooted.message = e.message.replace(/fortress\.(allowedCountries|enforcement)/g, "fortress:$1");
-      throw rooted;
-    }
-    throw e;
-  }
+/** The object without its undefined properties; the type says which ones may be absent. */
+function definedOnly<T extends Record<string, unknown>>(o: T): { [K in keyof T]: T[K] } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** Each residency rule's verdict on what the stack builds: the summary of the residency report. */
-function residencyVerdicts(facts: readonly ResourceFacts[], residency: ResidencyArgs) {
-  const report = residencyReport(pulumi.getStack(), programFacts(facts).deployment, residency);
+/**
+ * Each residency rule's verdict on what the stack builds, from the same facts the components check
+ * and register: the summary of the residency report.
+ */
+function residencyVerdicts(facts: Deployment, residency: ResidencyArgs) {
+  const report = residencyReport(pulumi.getStack(), facts, residency);
   return {
     compliant: report.compliant,
     verdicts: Object.fromEntries(report.verdicts.map((v) => [v.ruleId, v.verdict])),

@@ -124,6 +124,7 @@ export async function render(
   // The residency report, from the same facts the policy pack reads.
   const facts = programFacts(
     mocks.resources.map((r) => ({ type: r.type, name: r.name, urn: r.name, props: r.inputs })),
+    "inputs",
   );
   const allowed = (config["fortress:allowedCountries"] as string[] | undefined) ?? ["NO"];
   const enforcement = (config["fortress:enforcement"] as Record<string, never> | undefined) ?? {};

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { InputProblems } from "../../sdk/errors";
+import { checkComponentName, checkKeys } from "../../sdk/validate";
 import {
   HelmChartArgs,
   ResourceRequirements,
@@ -84,6 +85,18 @@ export interface ArgoBootstrapArgs {
   readonly sealedSecrets?: SealedSecretsArgs;
 }
 
+/** Every setting of ArgoBootstrapArgs: anything else is a typo to name. */
+export const ARGO_BOOTSTRAP_KEYS = [
+  "repoUrl",
+  "path",
+  "targetRevision",
+  "rootApplicationName",
+  "knownHosts",
+  "chart",
+  "resources",
+  "sealedSecrets",
+];
+
 /**
  * Argo CD from its chart, hardened for a bank or a healthcare provider (requests and limits on
  * every component, NetworkPolicies with a default-deny for ingress, every pod on Norwegian nodes),
@@ -110,6 +123,8 @@ export class ArgoBootstrap extends pulumi.ComponentResource {
     super("fortress:index:ArgoBootstrap", name, args, opts);
 
     const problems = new InputProblems();
+    checkComponentName(problems, name, "ArgoBootstrap");
+    if (!checkKeys(problems, args, ARGO_BOOTSTRAP_KEYS, "", "ArgoBootstrap")) args = {} as ArgoBootstrapArgs;
     const chart = resolveChart(problems, ARGO_CD_CHART.chart, ARGO_CD_CHART, args.chart, "chart");
     const sealedChart = resolveChart(
       problems,

@@ -16,19 +16,17 @@ import {
 } from "../../sdk/mysql";
 import {
   DataClass,
-  DataFlow,
-  DataStore,
+  Deployment,
   ResidencyArgs,
-  ResidencyNode,
   Violation,
-  checkResidencyNode,
   enforceResidency,
+  gtidMySqlResidency,
   parseDataClass,
 } from "../../sdk/residency";
 import { bashCommand } from "../../sdk/scripts/render";
-import { checkInterfaceName, checkPort } from "../../sdk/validate";
+import { checkInterfaceName, checkPort, checkComponentName, checkKeys, expect } from "../../sdk/validate";
 import { endpointOf } from "../../sdk/wireguard";
-import { HostArgs, sshUser } from "../kvmNode/kvmNode";
+import { HostArgs, checkHostArgs, sshUser } from "../kvmNode/kvmNode";
 import {
   renderConfigureScript,
   renderInstallScript,
@@ -74,6 +72,21 @@ const CA_VALIDITY_HOURS = 10 * 365 * 24;
 const CERT_VALIDITY_HOURS = 2 * 365 * 24;
 const CERT_EARLY_RENEWAL_HOURS = 30 * 24;
 
+/** Every setting of GtidMySqlArgs: anything else is a typo to name. */
+export const GTID_MYSQL_KEYS = [
+  "primary",
+  "replicas",
+  "addresses",
+  "meshReady",
+  "meshInterface",
+  "flavour",
+  "port",
+  "dataClass",
+  "residency",
+  "serverIds",
+  "binlogRetentionDays",
+];
+
 /**
  * A MySQL primary and its replicas on the mesh: GTID replication that loses nothing (row binary
  * logs synced on every commit, auto-positioning, TLS verified against a CA of its own), replicas
@@ -103,19 +116,17 @@ export class GtidMySql extends pulumi.ComponentResource {
   constructor(name: string, args: GtidMySqlArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fortress:index:GtidMySql", name, args, opts);
 
-    const {
-      primary,
-      replicas,
-      all,
-      flavour,
-      port,
-      meshInterface,
-      retentionDays,
-      dataClass,
-      serverIds,
-      nodes,
-    } = resolveArgs(name, args);
-    this.warnAbout(this.checkResidency(name, nodes, primary.name, replicas, dataClass, args.residency));
+    const { primary, replicas, all, flavour, port, meshInterface, retentionDays, serverIds, residency } =
+      resolveArgs(name, args);
+    // Where the primary and each replica keep the data is checked before any host is touched.
+    this.warnAbout(
+      enforceResidency(
+        residency,
+        args.residency,
+        (v) => (v.subject === name ? "primary" : "replicas"),
+        `GtidMySql "${name}"`,
+      ),
+    );
 
     // Secrets: made here, kept secret, and sent to the hosts on standard input only.
     const adminPassword = pulumi.secret(
@@ -309,6 +320,8 @@ export class GtidMySql extends pulumi.ComponentResource {
       replicationPassword: this.replicationPassword,
       serverIds: this.serverIds,
       flavour: this.flavour,
+      // For the policy pack: under the real engine a stack policy sees a component's outputs only.
+      residency,
     });
   }
 
@@ -317,51 +330,6 @@ export class GtidMySql extends pulumi.ComponentResource {
     const c = this.last[node];
     if (!c) throw new Error(`"${node}" is not a node of this database`);
     return c;
-  }
-
-  /**
-   * The residency rules over the primary, each replica and each replication flow (primary ->
-   * replica, over the mesh, TLS), named as the policy pack names them. The primary's placement is reported under `primary`, the rest
-   * under `replicas`. Returns the advisory findings.
-   */
-  private checkResidency(
-    name: string,
-    nodes: ResidencyNode[],
-    primary: string,
-    replicas: readonly HostArgs[],
-    dataClass: DataClass,
-    residency: ResidencyArgs | undefined,
-  ): Violation[] {
-    const subject = `GtidMySql "${name}"`;
-    const primaryStore: DataStore = {
-      name,
-      kind: "MySQL primary",
-      dataClass,
-      nodes: [primary],
-    };
-    const replicaStores = replicas.map((r): DataStore => ({
-      name: `${name}/${r.name}`,
-      kind: "MySQL replica",
-      dataClass,
-      nodes: [r.name],
-    }));
-    const flows = replicas.map((r): DataFlow => ({
-      name: `${name} replication to ${r.name}`,
-      from: primary,
-      to: r.name,
-      dataClass,
-      overMesh: true,
-      encrypted: true,
-    }));
-    const first = enforceResidency({ nodes, dataStores: [primaryStore] }, residency, "primary", subject);
-    const rest = enforceResidency(
-      { nodes, dataStores: [primaryStore, ...replicaStores], flows },
-      residency,
-      "replicas",
-      subject,
-    );
-    const seen = new Set(first.map((v) => v.message));
-    return [...first, ...rest.filter((v) => !seen.has(v.message))];
   }
 
   private warnAbout(advisories: readonly Violation[]): void {
@@ -380,8 +348,13 @@ interface NodeEntry {
 /** The args checked and completed with their defaults; every problem at once, as a FortressInputError. */
 function resolveArgs(name: string, args: GtidMySqlArgs) {
   const problems = new InputProblems();
-  const primary = args.primary;
-  const replicas = args.replicas ?? [];
+  checkComponentName(problems, name, "GtidMySql");
+  if (!checkKeys(problems, args, GTID_MYSQL_KEYS, "", "GtidMySql")) args = {} as GtidMySqlArgs;
+  const primary =
+    args.primary === undefined || checkHostArgs(problems, args.primary, "primary") ? args.primary : undefined;
+  const replicas = expect.list(problems, args.replicas, "replicas", "hosts (`node.host()` of each KvmNode)")
+    ? args.replicas.filter((h, i) => checkHostArgs(problems, h, `replicas[${i}]`))
+    : [];
   problems.check(
     primary !== undefined && primary !== null,
     "primary",
@@ -440,11 +413,22 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
     const plain = args.addresses as Record<string, pulumi.Input<string>>;
     for (const { h } of all) if (NODE_NAME.test(h.name ?? "")) checkAddress(problems, plain[h.name], h.name);
   }
-  const nodes = all.flatMap(
-    ({ h, path }) => checkResidencyNode(problems, h.name, h.placement, `${path}.placement`) ?? [],
-  );
+  const residency: Deployment = primary
+    ? gtidMySqlResidency(problems, name, primary, replicas, dataClass)
+    : { nodes: [] };
   problems.throwIfAny(`GtidMySql "${name}"`);
-  return { primary, replicas, all, flavour, port, meshInterface, retentionDays, dataClass, serverIds, nodes };
+  // After throwIfAny the primary is there: its absence is a problem.
+  return {
+    primary: primary!,
+    replicas,
+    all,
+    flavour,
+    port,
+    meshInterface,
+    retentionDays,
+    serverIds,
+    residency,
+  };
 }
 
 /** A node's mesh address: present, and an IP address the server can bind. Strings only; outputs are checked once known. */

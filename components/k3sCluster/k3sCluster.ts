@@ -4,10 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { InputProblems } from "../../sdk/errors";
 import { checkK3sVersion, k3sConfig, planK3sJoin, renderYaml } from "../../sdk/k3s";
-import { ResidencyArgs, checkResidencyNode, enforceResidency } from "../../sdk/residency";
+import { ResidencyArgs, enforceResidency, k3sClusterResidency } from "../../sdk/residency";
 import { bashCommand } from "../../sdk/scripts/render";
-import { checkHost, checkInterfaceName } from "../../sdk/validate";
-import { HostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
+import { checkHost, checkInterfaceName, checkComponentName, checkKeys, expect } from "../../sdk/validate";
+import { HostArgs, checkHostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
 import {
   TOKEN_FILE,
   renderConfigureScript,
@@ -52,6 +52,20 @@ export interface K3sClusterArgs {
 const UPSTREAM_INSTALLER = "https://get.k3s.io";
 const FLEET_TAINT = "fortress.io/fleet=true:NoSchedule";
 
+/** Every setting of K3sClusterArgs: anything else is a typo to name. */
+export const K3S_CLUSTER_KEYS = [
+  "servers",
+  "agents",
+  "addresses",
+  "meshInterface",
+  "version",
+  "mirror",
+  "disable",
+  "tlsSans",
+  "apiEndpoint",
+  "residency",
+];
+
 /**
  * Kubernetes (k3s) across the mesh, with the control plane in the Fortress: servers only on
  * nodes that may hold special-category data (etcd holds every secret of the cluster), agents
@@ -73,13 +87,19 @@ export class K3sCluster extends pulumi.ComponentResource {
     super(
       "fortress:index:K3sCluster",
       name,
-      { ...args, servers: withSecretConnections(args.servers), agents: withSecretConnections(args.agents) },
+      { ...args, servers: withSecretConnections(args?.servers), agents: withSecretConnections(args?.agents) },
       opts,
     );
 
-    const servers = args.servers ?? [];
-    const agents = args.agents ?? [];
     const problems = new InputProblems();
+    checkComponentName(problems, name, "K3sCluster");
+    if (!checkKeys(problems, args, K3S_CLUSTER_KEYS, "", "K3sCluster")) args = {} as K3sClusterArgs;
+    const hostList = (key: "servers" | "agents") =>
+      expect.list(problems, args[key], key, "hosts (`node.host()` of each KvmNode)")
+        ? args[key].filter((h, i) => checkHostArgs(problems, h, `${key}[${i}]`))
+        : [];
+    const servers = hostList("servers");
+    const agents = hostList("agents");
     problems.check(servers.length > 0, "servers", "needs at least one server node");
     problems.check(
       servers.length <= 1 || servers.length % 2 === 1,
@@ -100,26 +120,37 @@ export class K3sCluster extends pulumi.ComponentResource {
       );
       seen.add(h.name);
     }
+    expect.map(
+      problems,
+      args.addresses,
+      "addresses",
+      "node names to mesh addresses (`WireGuardMesh.addresses`)",
+    );
     const meshInterface = args.meshInterface ?? "wg0";
     checkInterfaceName(problems, meshInterface, "meshInterface");
-    (args.tlsSans ?? []).forEach((san, i) => checkHost(problems, san, `tlsSans[${i}]`));
-    if (args.mirror) {
+    if (expect.list(problems, args.tlsSans, "tlsSans", "names or addresses"))
+      args.tlsSans.forEach(
+        (san, i) =>
+          expect.string(problems, san, `tlsSans[${i}]`, '"k8s.example.no"') &&
+          checkHost(problems, san, `tlsSans[${i}]`),
+      );
+    if (expect.list(problems, args.disable, "disable", 'packaged components such as "traefik"'))
+      args.disable.forEach((d, i) => expect.string(problems, d, `disable[${i}]`, '"traefik"'));
+    if (args.mirror !== undefined && checkKeys(problems, args.mirror, ["url"], "mirror", "mirror")) {
+      const url = args.mirror.url;
+      // Over plain http anyone on the path can swap the binary and the checksum file it is checked against.
       problems.check(
-        /^https?:\/\/[^\s'"]+$/.test(args.mirror.url ?? ""),
+        typeof url === "string" && /^https:\/\/[^\s'"]+$/.test(url),
         "mirror.url",
-        `"${args.mirror.url}" is not an http(s) URL, e.g. "https://mirror.example.no/k3s"`,
+        typeof url === "string" && url.startsWith("http://")
+          ? `"${url}" is plain http, where the binaries and the checksums they are checked against can both be swapped on the way; serve the mirror over https, e.g. "https://mirror.example.no/k3s"`
+          : `${JSON.stringify(url)} is not an https URL, e.g. "https://mirror.example.no/k3s"`,
       );
     }
-    const nodes = all.flatMap(
-      ({ h, path }) => checkResidencyNode(problems, h.name, h.placement, `${path}.placement`) ?? [],
-    );
+    const residency = k3sClusterResidency(problems, name, servers, agents);
     problems.throwIfAny(`K3sCluster "${name}"`);
-    enforceResidency(
-      { nodes, controlPlanes: [{ name, nodes: servers.map((s) => s.name) }] },
-      args.residency,
-      "servers",
-      `K3sCluster "${name}"`,
-    );
+    enforceResidency(residency, args.residency, "servers", `K3sCluster "${name}"`);
+    const nodes = residency.nodes;
 
     const labels = Object.fromEntries(nodes.map((n) => [n.name, n.labels]));
     const plans = planK3sJoin(
@@ -215,6 +246,8 @@ export class K3sCluster extends pulumi.ComponentResource {
       apiServer: this.apiServer,
       joinOrder: this.joinOrder,
       nodeLabels: this.nodeLabels,
+      // For the policy pack: under the real engine a stack policy sees a component's outputs only.
+      residency,
     });
   }
 }

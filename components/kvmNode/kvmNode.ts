@@ -4,10 +4,20 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { InputProblems } from "../../sdk/errors";
 import { HostBaselineSpec, renderFirewallRuleset, resolveHostBaseline } from "../../sdk/host";
-import { Placement, ResolvedPlacement, checkPlacement, placementLabels } from "../../sdk/residency";
+import { Placement, ResolvedPlacement, kvmNodeResidency, placementLabels } from "../../sdk/residency";
 import { bashCommand, contentHash } from "../../sdk/scripts/render";
-import { checkCidr, checkHost, checkPort } from "../../sdk/validate";
+import { checkComponentName, checkHost, checkKeys, checkPort } from "../../sdk/validate";
 import { renderBaselineScript, renderFirewallConfirmScript, renderTeardownScript } from "./scripts";
+import {
+  EC2_KEYS,
+  EXISTING_KEYS,
+  KVM_NODE_KEYS,
+  checkedBaseline,
+  validateEc2,
+  validateExisting,
+} from "./validate";
+
+export { HOST_KEYS, KVM_NODE_KEYS, checkHostArgs } from "./validate";
 
 /** An existing server reached over SSH: how a CoolVDS instance (no API) or any VPS is used. */
 export interface ExistingServerArgs {
@@ -43,6 +53,11 @@ export interface Ec2InstanceArgs {
   readonly meshPort?: pulumi.Input<number>;
   /** Root volume size in GiB. Default 20. */
   readonly rootVolumeGb?: pulumi.Input<number>;
+  /**
+   * Let SSH be reached from anywhere when `adminCidr` is `0.0.0.0/0` or `::/0`. Default false: such
+   * a CIDR is refused, because SSH open to the world is rarely meant.
+   */
+  readonly allowSshFromAnywhere?: boolean;
   /** Value of the `data-classification` tag on every AWS resource. Default `internal`: Fleet nodes hold no personal data. */
   readonly dataClassification?: pulumi.Input<string>;
   /** Extra tags for every AWS resource. */
@@ -116,7 +131,6 @@ export function sshUser(connection: pulumi.Input<NodeConnection>): pulumi.Output
 }
 
 const DEBIAN_AMI_OWNER = "136693071363";
-const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( \S+)?$/;
 
 /**
  * One host reached over SSH — an existing server or an EC2 instance — prepared with the Fortress
@@ -149,7 +163,10 @@ export class KvmNode extends pulumi.ComponentResource {
     super("fortress:index:KvmNode", name, withSecretKey(args), opts);
 
     const problems = new InputProblems();
-    const placement = checkPlacement(problems, args.placement);
+    checkComponentName(problems, name, "node");
+    if (!checkKeys(problems, args, KVM_NODE_KEYS, "", "KvmNode")) args = {} as KvmNodeArgs;
+    const residency = kvmNodeResidency(problems, name, args.placement);
+    const placement = residency.nodes[0]?.placement;
     problems.check(
       (args.existing === undefined) !== (args.ec2 === undefined),
       args.existing ? "ec2" : "existing",
@@ -157,14 +174,15 @@ export class KvmNode extends pulumi.ComponentResource {
         ? "give either `existing` (a server reached over SSH) or `ec2` (an instance to create), not both"
         : "give `existing` (a server reached over SSH) or `ec2` (an instance to create)",
     );
-    if (args.existing) validateExisting(problems, args.existing);
-    if (args.ec2) validateEc2(problems, args.ec2, placement);
+    if (
+      args.existing !== undefined &&
+      checkKeys(problems, args.existing, EXISTING_KEYS, "existing", "existing server")
+    )
+      validateExisting(problems, args.existing);
+    if (args.ec2 !== undefined && checkKeys(problems, args.ec2, EC2_KEYS, "ec2", "ec2"))
+      validateEc2(problems, args.ec2, placement);
     const plainPort = typeof args.existing?.port === "number" ? args.existing.port : 22;
-    const baselineInput = {
-      extraPackages: args.extraPackages,
-      sysctl: args.sysctl,
-      firewall: args.firewall,
-    };
+    const baselineInput = checkedBaseline(problems, args);
     resolveHostBaseline({ sshPort: plainPort, ...baselineInput }, problems);
     problems.throwIfAny(`KvmNode "${name}"`);
     // After throwIfAny, placement is resolved.
@@ -225,6 +243,8 @@ export class KvmNode extends pulumi.ComponentResource {
       privateAddress: this.privateAddress,
       baselineLog: this.baselineLog,
       ready: this.ready,
+      // For the policy pack: under the real engine a stack policy sees a component's outputs only.
+      residency,
     });
   }
 
@@ -397,63 +417,14 @@ function withSecretKey(args: KvmNodeArgs): KvmNodeArgs {
 
 /** The same hosts, their connections (which hold private keys) marked secret for the state. */
 export function withSecretConnections(hosts: readonly HostArgs[] | undefined): HostArgs[] | undefined {
-  return hosts?.map((h) => ({ ...h, connection: pulumi.secret(h.connection) }));
+  // Malformed hosts pass as they are: the component reports them with their paths.
+  if (!Array.isArray(hosts)) return hosts as HostArgs[] | undefined;
+  return hosts.map((h: HostArgs) =>
+    typeof h === "object" && h !== null ? { ...h, connection: pulumi.secret(h.connection) } : h,
+  );
 }
 
 /** Graviton instance families carry a `g` after the generation digit (t4g, m7gd, c6gn). */
 export function amiArchitecture(instanceType: string): "arm64" | "amd64" {
   return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) ? "arm64" : "amd64";
-}
-
-function validateExisting(problems: InputProblems, e: ExistingServerArgs): void {
-  if (typeof e.host === "string") checkHost(problems, e.host, "existing.host");
-  if (typeof e.port === "number") checkPort(problems, e.port, "existing.port");
-  if (typeof e.user === "string") {
-    problems.check(
-      /^[a-z_][a-z0-9_-]*[$]?$/.test(e.user),
-      "existing.user",
-      `"${e.user}" is not a user name; use a login such as "root" or "debian"`,
-    );
-  }
-  problems.check(
-    e.privateKey !== undefined && e.privateKey !== "",
-    "existing.privateKey",
-    "is required: the SSH private key, as a secret (`pulumi config set --secret`)",
-  );
-  if (typeof e.hostKey === "string") {
-    problems.check(
-      HOST_KEY.test(e.hostKey.trim()),
-      "existing.hostKey",
-      'must be the server\'s public host key such as "ssh-ed25519 AAAAC3Nz..." (see /etc/ssh/ssh_host_ed25519_key.pub)',
-    );
-  }
-}
-
-function validateEc2(
-  problems: InputProblems,
-  ec2: Ec2InstanceArgs,
-  placement: ResolvedPlacement | undefined,
-): void {
-  if (typeof ec2.adminCidr === "string") checkCidr(problems, ec2.adminCidr, "ec2.adminCidr");
-  else problems.check(ec2.adminCidr !== undefined, "ec2.adminCidr", 'is required, e.g. "203.0.113.0/24"');
-  if (typeof ec2.meshPort === "number") checkPort(problems, ec2.meshPort, "ec2.meshPort");
-  if (typeof ec2.rootVolumeGb === "number") {
-    problems.check(
-      Number.isInteger(ec2.rootVolumeGb) && ec2.rootVolumeGb >= 8 && ec2.rootVolumeGb <= 16384,
-      "ec2.rootVolumeGb",
-      `${ec2.rootVolumeGb} is out of range; use 8 to 16384 GiB`,
-    );
-  }
-  if (placement) {
-    problems.check(
-      placement.provider === "aws",
-      "placement.provider",
-      `is "${placement.provider}", but an \`ec2\` node runs on AWS; set provider "aws"`,
-    );
-    problems.check(
-      placement.region !== undefined,
-      "placement.region",
-      'is required for an `ec2` node: the AWS region to launch in, e.g. "eu-north-1"',
-    );
-  }
 }

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { InputProblems } from "../../sdk/errors";
+import { checkComponentName, checkKeys, expect } from "../../sdk/validate";
 import {
   HelmChartArgs,
   ResourceAmounts,
@@ -103,6 +104,27 @@ export interface OpenFaasPlatformArgs {
   readonly gatewayTimeout?: string;
 }
 
+const FUNCTION_KEYS = [
+  "name",
+  "image",
+  "scale",
+  "limits",
+  "requests",
+  "environment",
+  "timeouts",
+  "labels",
+  "secrets",
+];
+
+/** Every setting of OpenFaasPlatformArgs: anything else is a typo to name. */
+export const OPENFAAS_PLATFORM_KEYS = [
+  "chart",
+  "license",
+  "functions",
+  "allowedRegistries",
+  "gatewayTimeout",
+];
+
 /**
  * OpenFaaS on the cluster from its Helm chart, with generated gateway credentials and the functions
  * a `stack.yml` would declare, kept on Norwegian nodes.
@@ -134,16 +156,29 @@ export class OpenFaasPlatform extends pulumi.ComponentResource {
     super(
       "fortress:index:OpenFaasPlatform",
       name,
-      { ...args, ...(args.license === undefined ? {} : { license: pulumi.secret(args.license) }) },
+      { ...args, ...(args?.license === undefined ? {} : { license: pulumi.secret(args.license) }) },
       opts,
     );
 
     const problems = new InputProblems();
+    checkComponentName(problems, name, "OpenFaasPlatform");
+    if (!checkKeys(problems, args, OPENFAAS_PLATFORM_KEYS, "", "OpenFaasPlatform")) args = {};
     const chart = resolveChart(problems, OPENFAAS_CHART.chart, OPENFAAS_CHART, args.chart, "chart");
+    // Values of the wrong type are reported here, with their path, and kept from the checks below.
+    const functions = expect.list(problems, args.functions, "functions", "functions")
+      ? args.functions.filter((f, i) => checkKeys(problems, f, FUNCTION_KEYS, `functions[${i}]`, "function"))
+      : undefined;
+    const registries = expect.list(problems, args.allowedRegistries, "allowedRegistries", "registries")
+      ? args.allowedRegistries.filter((r, i) =>
+          expect.string(problems, r, `allowedRegistries[${i}]`, '"registry.example.no"'),
+        )
+      : undefined;
     const settings = checkPlatform(problems, {
-      functions: args.functions,
-      allowedRegistries: args.allowedRegistries,
-      gatewayTimeout: args.gatewayTimeout,
+      functions,
+      allowedRegistries: registries,
+      gatewayTimeout: expect.string(problems, args.gatewayTimeout, "gatewayTimeout", '"1m"')
+        ? args.gatewayTimeout
+        : undefined,
       licensed: args.license !== undefined,
     });
     problems.throwIfAny(`OpenFaasPlatform "${name}"`);

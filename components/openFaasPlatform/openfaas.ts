@@ -1,6 +1,7 @@
 // Pure parts of OpenFaasPlatform: the checks of its functions, the chart values and the Function
 // custom resources, as data. No Pulumi here.
 import { InputProblems } from "../../sdk/errors";
+import { checkPinnedImage } from "../../sdk/validate";
 import {
   ResourceAmounts,
   checkDnsLabel,
@@ -115,7 +116,9 @@ export function checkPlatform<Env>(
       );
       seen.add(fn.name);
     }
-    if (checkImage(problems, fn.image, at("image")) && allowed && allowed.length > 0) {
+    const imageOk = checkImage(problems, fn.image, at("image"));
+    if (imageOk) checkPinnedImage(problems, fn.image, at("image"));
+    if (imageOk && allowed && allowed.length > 0) {
       problems.check(
         allowed.some((entry) => registryAllows(entry, fn.image)),
         at("image"),

@@ -2,7 +2,7 @@ import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { InputProblems } from "../../sdk/errors";
 import { bashCommand } from "../../sdk/scripts/render";
-import { checkPort } from "../../sdk/validate";
+import { checkPort, checkComponentName, checkKeys, expect, isPrivateIpv4Range } from "../../sdk/validate";
 import {
   MeshPeer,
   WIREGUARD_KEY,
@@ -12,7 +12,7 @@ import {
   planMeshAddresses,
   renderWireGuardConfig,
 } from "../../sdk/wireguard";
-import { HostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
+import { HostArgs, checkHostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
 import {
   INTERFACE,
   KEY_FILE,
@@ -39,6 +39,16 @@ export interface WireGuardMeshArgs {
 
 const NODE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
+/** Every setting of WireGuardMeshArgs: anything else is a typo to name. */
+export const WIREGUARD_MESH_KEYS = [
+  "nodes",
+  "cidr",
+  "addresses",
+  "listenPort",
+  "natNodes",
+  "persistentKeepalive",
+];
+
 /**
  * A WireGuard full mesh (`wg0`) over a set of hosts. Private keys are made on each host and never
  * leave it; configurations are rendered here as data and applied with `wg syncconf`, so a peer
@@ -58,10 +68,14 @@ export class WireGuardMesh extends pulumi.ComponentResource {
   private readonly applied: Record<string, remote.Command> = {};
 
   constructor(name: string, args: WireGuardMeshArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("fortress:index:WireGuardMesh", name, { ...args, nodes: withSecretConnections(args.nodes) }, opts);
+    super("fortress:index:WireGuardMesh", name, { ...args, nodes: withSecretConnections(args?.nodes) }, opts);
 
     const problems = new InputProblems();
-    const nodes = args.nodes ?? [];
+    checkComponentName(problems, name, "WireGuardMesh");
+    if (!checkKeys(problems, args, WIREGUARD_MESH_KEYS, "", "WireGuardMesh")) args = {} as WireGuardMeshArgs;
+    const nodes = expect.list(problems, args.nodes, "nodes", "hosts (`node.host()` of each KvmNode)")
+      ? args.nodes.filter((n, i) => checkHostArgs(problems, n, `nodes[${i}]`))
+      : [];
     // One node is a mesh waiting for its peers: wg0 is there, so what runs over it needs no change later.
     problems.check(
       nodes.length >= 1,
@@ -85,8 +99,17 @@ export class WireGuardMesh extends pulumi.ComponentResource {
       );
       seen.add(n.name);
     });
-    const cidr = args.cidr ?? "10.100.0.0/24";
+    const cidr = typeof args.cidr === "string" ? args.cidr : "10.100.0.0/24";
+    expect.string(problems, args.cidr, "cidr", '"10.100.0.0/24"');
     const network = parseIpv4Cidr(cidr, problems, "cidr");
+    // Mesh addresses on a public range would shadow real hosts there and leak traffic past the tunnel.
+    if (network) {
+      problems.check(
+        isPrivateIpv4Range(cidr.split("/")[0], network.prefix),
+        "cidr",
+        `"${cidr}" is not a private range; use one inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10`,
+      );
+    }
     const listenPort = args.listenPort ?? 51820;
     checkPort(problems, listenPort, "listenPort");
     const keepalive = args.persistentKeepalive ?? 25;
@@ -95,7 +118,9 @@ export class WireGuardMesh extends pulumi.ComponentResource {
       "persistentKeepalive",
       `${keepalive} is out of range; use 1 to 65535 seconds (25 keeps most NAT mappings open)`,
     );
-    const natNodes = new Set(args.natNodes ?? []);
+    const natNodes = new Set(
+      expect.list(problems, args.natNodes, "natNodes", "node names") ? args.natNodes : [],
+    );
     for (const n of natNodes) problems.check(seen.has(n), `natNodes`, `"${n}" is not a node of the mesh`);
     const names = nodes.map((n) => n.name);
     if (network) {

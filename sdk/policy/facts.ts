@@ -1,34 +1,61 @@
-// What the residency rules need to know, read off the resources of any Pulumi program: AWS data
-// stores and their tags, Kubernetes workloads and volumes with their data-class label and node
-// affinity, and Fortress's own components. Pure: no policy or Pulumi runtime in here.
+// What the residency rules need to know, read off the resources of any Pulumi program: any cloud
+// resource that carries a classification (by its tag or label and its region, whatever its type),
+// Kubernetes workloads and volumes, and Fortress's own components (their registered `residency`
+// output under stack validation, their args under resource validation). Pure.
+import { InputProblems } from "../errors";
+import { countries } from "../residency/countries";
 import {
-  DataClass,
-  Deployment,
-  ResidencyNode,
-  Workload,
-  DataStore,
-  DataFlow,
-  ControlPlane,
-} from "../residency/model";
+  HostPlacement,
+  gtidMySqlResidency,
+  k3sClusterResidency,
+  kvmNodeResidency,
+  mergeResidency,
+} from "../residency/components";
+import { DataClass, DataStore, Deployment, ResidencyNode } from "../residency/model";
 import { Placement, placementLabels, resolvePlacement } from "../residency/placement";
+import {
+  CLASSIFICATION_TAG,
+  Cloud,
+  classificationOf,
+  cloudNodeName,
+  cloudOf,
+  cloudPlacement,
+  isPlaced,
+  locationOf,
+} from "./cloud";
+import { kubernetesWorkloads } from "./kubernetesFacts";
+import { dig, listAt, plainProps, textAt } from "./props";
 
-/** A resource as a policy sees it. */
+export { CLASSIFICATION_TAG, declaredClass } from "./cloud";
+export { DATA_CLASS_LABEL } from "./kubernetesFacts";
+
+/** A resource as a policy sees it, its props read as plain values (see props.ts). */
 export interface ResourceFacts {
   readonly type: string;
   readonly name: string;
   readonly urn: string;
   readonly props: Record<string, unknown>;
-  /** The region of the resource's provider, where the resource does not name one itself. */
-  readonly providerRegion?: string;
+  /** The properties of the resource's provider (its region, location), where the engine gives them. */
+  readonly providerProps?: Record<string, unknown>;
 }
 
-/** The tag every AWS resource that stores or processes data must carry. */
-export const CLASSIFICATION_TAG = "data-classification";
-/** The label a Kubernetes object that holds or processes classified data carries. */
-export const DATA_CLASS_LABEL = "fortress.io/data-class";
+/** Which of a resource's properties the policy was given: the engine's choice, not ours. */
+export type PropsKind = "outputs" | "inputs";
 
-/** AWS resource types that keep data (storage, databases, queues, logs), with what to call them. */
-export const AWS_DATA_STORES: Readonly<Record<string, string>> = {
+/** The residency facts of a whole program, and where each subject came from (its URN). */
+export interface ProgramFacts {
+  readonly deployment: Deployment;
+  readonly urns: ReadonlyMap<string, string>;
+  /** Findings that are not a rule of the model: what Fortress could not read. */
+  readonly unreadable: readonly { readonly urn: string; readonly message: string }[];
+  /** Cloud resources with no classification, for the advisory. */
+  readonly unclassified: readonly { readonly urn: string; readonly message: string }[];
+  /** Classification values that are no data class, for the classification policy. */
+  readonly invalidClass: readonly { readonly urn: string; readonly message: string }[];
+}
+
+/** Friendly names for common data-holding types; any other type is named by its token. */
+export const KIND_NAMES: Readonly<Record<string, string>> = {
   "aws:s3/bucket:Bucket": "S3 bucket",
   "aws:s3/bucketV2:BucketV2": "S3 bucket",
   "aws:ebs/volume:Volume": "EBS volume",
@@ -37,284 +64,193 @@ export const AWS_DATA_STORES: Readonly<Record<string, string>> = {
   "aws:rds/instance:Instance": "RDS database",
   "aws:rds/cluster:Cluster": "RDS cluster",
   "aws:dynamodb/table:Table": "DynamoDB table",
-  "aws:docdb/cluster:Cluster": "DocumentDB cluster",
-  "aws:redshift/cluster:Cluster": "Redshift cluster",
-  "aws:elasticache/replicationGroup:ReplicationGroup": "ElastiCache replication group",
-  "aws:elasticache/cluster:Cluster": "ElastiCache cluster",
-  "aws:opensearch/domain:Domain": "OpenSearch domain",
-  "aws:kinesis/stream:Stream": "Kinesis stream",
   "aws:sqs/queue:Queue": "SQS queue",
-  "aws:backup/vault:Vault": "Backup vault",
   "aws:cloudwatch/logGroup:LogGroup": "CloudWatch log group",
+  "aws:ec2/instance:Instance": "EC2 instance",
+  "aws:lambda/function:Function": "Lambda function",
+  "azure-native:storage:StorageAccount": "Azure storage account",
+  "gcp:storage/bucket:Bucket": "Cloud Storage bucket",
+  "gcp:sql/databaseInstance:DatabaseInstance": "Cloud SQL instance",
 };
 
-/** AWS resource types that must carry the classification tag: the data stores, and compute. */
-export const AWS_CLASSIFIED_TYPES: readonly string[] = [
-  ...Object.keys(AWS_DATA_STORES),
-  "aws:ec2/instance:Instance",
+/** Types that hold data whatever their args say: an unclassified one is a mandatory finding. */
+export const MUST_BE_CLASSIFIED: readonly string[] = [
+  ...Object.keys(KIND_NAMES),
+  "aws:docdb/cluster:Cluster",
+  "aws:redshift/cluster:Cluster",
+  "aws:elasticache/replicationGroup:ReplicationGroup",
+  "aws:elasticache/cluster:Cluster",
+  "aws:opensearch/domain:Domain",
+  "aws:kinesis/stream:Stream",
+  "aws:backup/vault:Vault",
   "aws:ec2/launchTemplate:LaunchTemplate",
   "aws:autoscaling/group:Group",
-  "aws:lambda/function:Function",
   "aws:ecs/service:Service",
   "aws:eks/cluster:Cluster",
   "aws:eks/nodeGroup:NodeGroup",
 ];
 
-const DATA_CLASSES: readonly string[] = Object.values(DataClass);
+const kindOf = (type: string) => KIND_NAMES[type] ?? type;
 
-/** The data class an AWS resource's tag or a Kubernetes label declares, or why it cannot be read. */
-export function declaredClass(value: unknown): { dataClass?: DataClass; problem?: string } {
-  if (value === undefined || value === null || value === "") return { problem: "missing" };
-  const v = typeof value === "string" ? value.trim().toLowerCase() : "";
-  return DATA_CLASSES.includes(v) ? { dataClass: v as DataClass } : { problem: JSON.stringify(value) };
-}
-
-const tagsOf = (props: Record<string, unknown>): Record<string, unknown> =>
-  (props.tags as Record<string, unknown> | undefined) ?? {};
-
-/** A node standing for an AWS region (the provider is the same in every region: its seat is not). */
-function awsRegionNode(region: string | undefined): ResidencyNode {
-  const placement: Placement = region ? { provider: "aws", region } : { provider: "aws", country: "US" };
-  const resolved = resolvePlacement(placement);
-  return {
-    name: `AWS ${region ?? "(region unknown)"}`,
-    placement: resolved,
-    labels: placementLabels(resolved),
-  };
-}
-
-// Stand-ins for the two kinds of node a Fortress cluster has, to judge a workload's affinity.
-const FORTRESS_NODE: ResidencyNode = (() => {
-  const p = resolvePlacement({ country: "NO", provider: "coolvds" });
-  return { name: "a Fortress node (CoolVDS, Norway)", placement: p, labels: placementLabels(p) };
-})();
-const FLEET_NODE: ResidencyNode = (() => {
-  const p = resolvePlacement({ provider: "aws", region: "eu-north-1" });
-  return { name: "a Fleet node (AWS)", placement: p, labels: placementLabels(p) };
-})();
-
-type PodSpec = {
-  nodeSelector?: Record<string, string>;
-  affinity?: { nodeAffinity?: NodeAffinity };
+// Stand-ins for the two kinds of node a Fortress cluster has, to judge a workload's affinity when
+// the program has no K3sCluster whose nodes are known.
+const standIn = (name: string, placement: Placement): ResidencyNode => {
+  const p = resolvePlacement(placement);
+  return { name, placement: p, labels: placementLabels(p) };
 };
-type Requirement = { key: string; operator: string; values?: string[] };
-type NodeAffinity = {
-  requiredDuringSchedulingIgnoredDuringExecution?: {
-    nodeSelectorTerms?: { matchExpressions?: Requirement[] }[];
-  };
-  preferredDuringSchedulingIgnoredDuringExecution?: { preference?: { matchExpressions?: Requirement[] } }[];
-};
-
-/** Where each workload kind keeps its pod template. */
-const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
-  "kubernetes:apps/v1:Deployment": ["spec", "template", "spec"],
-  "kubernetes:apps/v1:StatefulSet": ["spec", "template", "spec"],
-  "kubernetes:apps/v1:DaemonSet": ["spec", "template", "spec"],
-  "kubernetes:apps/v1:ReplicaSet": ["spec", "template", "spec"],
-  "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
-  "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
-  "kubernetes:core/v1:Pod": ["spec"],
-};
-
-const dig = (obj: unknown, path: readonly string[]): unknown =>
-  path.reduce<unknown>(
-    (o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined),
-    obj,
-  );
-
-/**
- * Labels a single-term required node affinity pins to: `nodeSelector` plus `In` requirements with
- * one value. Anything Fortress cannot read as such comes back as undefined.
- */
-function requiredLabels(spec: PodSpec): Record<string, string> | undefined {
-  const labels: Record<string, string> = { ...(spec.nodeSelector ?? {}) };
-  const terms =
-    spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-  if (terms.length > 1) return undefined;
-  for (const req of terms[0]?.matchExpressions ?? []) {
-    if (req.operator !== "In" || req.values?.length !== 1) return undefined;
-    labels[req.key] = req.values[0];
-  }
-  return labels;
-}
-
-function preferredLabels(spec: PodSpec): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const p of spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
-    for (const req of p.preference?.matchExpressions ?? []) {
-      if (req.operator === "In" && req.values?.length === 1) labels[req.key] = req.values[0];
-    }
-  }
-  return labels;
-}
-
-/** The residency facts of a whole program, and where each subject came from (its URN). */
-export interface ProgramFacts {
-  readonly deployment: Deployment;
-  readonly urns: ReadonlyMap<string, string>;
-  /** Findings that are not a rule of the model: what Fortress could not read. */
-  readonly unreadable: readonly { readonly urn: string; readonly message: string }[];
-}
+const FORTRESS_NODE = standIn("a Fortress node (CoolVDS, Norway)", { country: "NO", provider: "coolvds" });
+const FLEET_NODE = standIn("a Fleet node (AWS)", { provider: "aws", region: "eu-north-1" });
 
 /** Reads the residency facts of every resource a program registers. */
-export function programFacts(resources: readonly ResourceFacts[]): ProgramFacts {
-  const nodes = new Map<string, ResidencyNode>();
-  const dataStores: DataStore[] = [];
-  const workloads: Workload[] = [];
-  const flows: DataFlow[] = [];
-  const controlPlanes: ControlPlane[] = [];
+export function programFacts(
+  resources: readonly ResourceFacts[],
+  kind: PropsKind,
+  defaults: { readonly awsRegion?: string } = {},
+): ProgramFacts {
   const urns = new Map<string, string>();
   const unreadable: { urn: string; message: string }[] = [];
-  const addNode = (n: ResidencyNode) => nodes.set(n.name, n);
+  const unclassified: { urn: string; message: string }[] = [];
+  const invalidClass: { urn: string; message: string }[] = [];
+  const parts: Deployment[] = [];
 
   for (const r of resources) {
-    const kind = AWS_DATA_STORES[r.type];
-    if (kind) {
-      const declared = declaredClass(tagsOf(r.props)[CLASSIFICATION_TAG]);
-      if (!declared.dataClass) continue; // the classification-tag policy reports it
-      const node = awsRegionNode((r.props.region as string | undefined) ?? r.providerRegion);
-      addNode(node);
-      const subject = r.name;
-      dataStores.push({ name: subject, kind, dataClass: declared.dataClass, nodes: [node.name] });
-      urns.set(subject, r.urn);
-      continue;
-    }
-
-    const podPath = POD_SPEC_PATHS[r.type];
-    const metadata = (r.props.metadata ?? {}) as { name?: string; labels?: Record<string, string> };
-    const label = metadata.labels?.[DATA_CLASS_LABEL];
-    if (podPath && label !== undefined) {
-      const declared = declaredClass(label);
-      const subject = metadata.name ?? r.name;
-      const described = `${r.type.split(":").pop()} "${subject}"`;
-      if (!declared.dataClass) {
-        unreadable.push({
-          urn: r.urn,
-          message: `${described} has ${DATA_CLASS_LABEL}=${declared.problem}, which is no data class; use one of ${DATA_CLASSES.join(", ")}.`,
-        });
-        continue;
-      }
-      const spec = (dig(r.props, podPath) ?? {}) as PodSpec;
-      const required = requiredLabels(spec);
-      if (required === undefined) {
-        unreadable.push({
-          urn: r.urn,
-          message: `${described} holds ${declared.dataClass} data with a node affinity Fortress cannot verify (several terms, or operators other than In with one value); require region In [no] in a single term.`,
-        });
-        continue;
-      }
-      addNode(FORTRESS_NODE);
-      addNode(FLEET_NODE);
-      workloads.push({
-        name: subject,
-        dataClass: declared.dataClass,
-        ...(Object.keys(required).length > 0 ? { requiredNodeLabels: required } : {}),
-        ...(Object.keys(preferredLabels(spec)).length > 0
-          ? { preferredNodeLabels: preferredLabels(spec) }
-          : {}),
-      });
-      urns.set(subject, r.urn);
-      continue;
-    }
-
-    if (r.type === "kubernetes:core/v1:PersistentVolume" && label !== undefined) {
-      const declared = declaredClass(label);
-      const subject = metadata.name ?? r.name;
-      // A volume's node affinity has the shape of a pod's required one, under another name.
-      const pvRequired = dig(r.props, ["spec", "nodeAffinity", "required"]) as
-        NonNullable<NodeAffinity["requiredDuringSchedulingIgnoredDuringExecution"]> | undefined;
-      if (declared.dataClass) {
-        const required =
-          requiredLabels({
-            affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: pvRequired } },
-          }) ?? {};
-        addNode(FORTRESS_NODE);
-        addNode(FLEET_NODE);
-        // A volume with no required node affinity can be attached anywhere: judge it as a workload.
-        workloads.push({
-          name: subject,
-          dataClass: declared.dataClass,
-          ...(Object.keys(required).length > 0 ? { requiredNodeLabels: required } : {}),
-        });
-        urns.set(subject, r.urn);
+    const props = plainProps(r.props);
+    const cloud = cloudOf(r.type);
+    if (cloud) {
+      const store = cloudStore(cloud, { ...r, props }, defaults, { unclassified, invalidClass });
+      if (store) {
+        parts.push(store);
+        for (const s of store.dataStores ?? []) urns.set(s.name, r.urn);
       }
       continue;
     }
-
     if (r.type.startsWith("fortress:index:")) {
-      componentFacts(r, addNode, dataStores, flows, controlPlanes, urns);
+      const facts = kind === "outputs" ? registeredFacts(r, props) : inputFacts(r, props);
+      if (typeof facts === "string") {
+        unreadable.push({ urn: r.urn, message: facts });
+        continue;
+      }
+      parts.push(facts);
+      for (const s of [...(facts.dataStores ?? []), ...(facts.flows ?? []), ...(facts.controlPlanes ?? [])])
+        urns.set(s.name, r.urn);
+      for (const w of facts.workloads ?? []) urns.set(w.name, r.urn);
     }
   }
-  return {
-    deployment: { nodes: [...nodes.values()], dataStores, workloads, flows, controlPlanes },
-    urns,
-    unreadable,
-  };
+
+  const kube = kubernetesWorkloads(resources.map((r) => ({ ...r, props: plainProps(r.props) })));
+  for (const k of kube) {
+    if (k.unreadable) unreadable.push({ urn: k.urn, message: k.unreadable });
+    if (k.workload) urns.set(k.workload.name, k.urn);
+  }
+  const workloads = kube.flatMap((k) => (k.workload ? [k.workload] : []));
+  const merged = mergeResidency([...parts, { nodes: [], workloads }]);
+  // Without a cluster whose nodes are known, judge workloads against a node of each kind.
+  const needsStandIns = (merged.workloads ?? []).length > 0 && (merged.controlPlanes ?? []).length === 0;
+  const deployment = needsStandIns
+    ? { ...merged, nodes: [...merged.nodes, FORTRESS_NODE, FLEET_NODE] }
+    : merged;
+  return { deployment, urns, unreadable, unclassified, invalidClass };
 }
 
-type HostProps = { name?: string; placement?: Placement };
-
-/** Fortress components: their args say where each node is and what it holds. */
-function componentFacts(
+/** A classified cloud resource as a data store at its location's node; unclassified ones noted. */
+function cloudStore(
+  cloud: Cloud,
   r: ResourceFacts,
-  addNode: (n: ResidencyNode) => void,
-  dataStores: DataStore[],
-  flows: DataFlow[],
-  controlPlanes: ControlPlane[],
-  urns: Map<string, string>,
-): void {
-  const hostNode = (h: HostProps | undefined): string | undefined => {
-    if (!h?.name || !h.placement) return undefined;
-    try {
-      const p = resolvePlacement(h.placement);
-      addNode({ name: h.name, placement: p, labels: placementLabels(p) });
-      return h.name;
-    } catch {
-      return undefined; // the component itself refuses a bad placement at construction
-    }
-  };
-  const props = r.props as {
-    servers?: HostProps[];
-    agents?: HostProps[];
-    primary?: HostProps;
-    replicas?: HostProps[];
-    dataClass?: string;
-  };
-  if (r.type === "fortress:index:KvmNode") {
-    hostNode({ name: r.name, placement: (r.props as { placement?: Placement }).placement });
+  defaults: { readonly awsRegion?: string },
+  notes: {
+    unclassified: { urn: string; message: string }[];
+    invalidClass: { urn: string; message: string }[];
+  },
+): Deployment | undefined {
+  const c = classificationOf(cloud, r.props, r.providerProps ?? {});
+  const what = `${r.type} "${r.name}"`;
+  const seat = describeSeat(cloud);
+  if (c.state === "invalid") {
+    notes.invalidClass.push({
+      urn: r.urn,
+      message: `${what} has ${cloud.tagWord} "${CLASSIFICATION_TAG}" ${c.value}, which is no data class. Use personal, special, internal or public.`,
+    });
+    return undefined;
   }
-  if (r.type === "fortress:index:K3sCluster") {
-    const servers = (props.servers ?? []).map(hostNode).filter((n): n is string => n !== undefined);
-    (props.agents ?? []).forEach(hostNode);
-    controlPlanes.push({ name: r.name, nodes: servers });
-    urns.set(r.name, r.urn);
+  if (c.state === "missing") {
+    const mandatory = MUST_BE_CLASSIFIED.includes(r.type);
+    if (mandatory) {
+      notes.invalidClass.push({
+        urn: r.urn,
+        message: `${what} has no "${CLASSIFICATION_TAG}" ${cloud.tagWord}, so nobody can tell whether it holds personal data. ${cloud.tagWord === "tag" ? "Tag" : "Label"} it personal, special, internal or public.`,
+      });
+    } else if (isPlaced(cloud, r.props)) {
+      notes.unclassified.push({
+        urn: r.urn,
+        message: `${what} is at ${seat} and has no "${CLASSIFICATION_TAG}" ${cloud.tagWord}, so the pack cannot tell whether it holds personal data. Set the ${cloud.tagWord} ${CLASSIFICATION_TAG} to personal, special, internal or public.`,
+      });
+    }
+    return undefined;
   }
-  if (r.type === "fortress:index:GtidMySql") {
-    const dataClass = declaredClass(props.dataClass ?? DataClass.Personal).dataClass ?? DataClass.Personal;
-    const primary = hostNode(props.primary);
-    if (primary) {
-      dataStores.push({
-        name: r.name,
-        kind: "MySQL primary",
-        dataClass,
-        nodes: [primary],
-      });
-      urns.set(r.name, r.urn);
+  const location = locationOf(cloud, r.props, r.providerProps ?? {}, defaults);
+  const placement = cloudPlacement(cloud, location.region);
+  // Not a Kubernetes node: no labels, so no workload is taken to be scheduled on it.
+  const node: ResidencyNode = { name: cloudNodeName(cloud, location.region), placement, labels: {} };
+  const store: DataStore = {
+    name: r.name,
+    kind: kindOf(r.type),
+    dataClass: c.dataClass,
+    nodes: [node.name],
+    evidence: `${c.evidence}; ${location.evidence}`,
+  };
+  return { nodes: [node], dataStores: [store] };
+}
+
+/** `Google Cloud (legal seat United States, subject to the US CLOUD Act)`. */
+function describeSeat(cloud: Cloud): string {
+  const seat = countries[cloud.provider.legalSeat];
+  const laws =
+    seat.foreignAccessLaws.length > 0 ? `, subject to the ${seat.foreignAccessLaws.join(", ")}` : "";
+  return `${cloud.provider.name} (legal seat ${seat.name}${laws})`;
+}
+
+/** Shape check of a registered `residency` output; the component built it with the facts function. */
+function registeredFacts(r: ResourceFacts, props: Record<string, unknown>): Deployment | string {
+  const facts = dig(props, ["residency"]) as Deployment | undefined;
+  if (facts && Array.isArray(facts.nodes)) return facts;
+  return (
+    `${r.type} "${r.name}" registered no residency facts (its "residency" output), so where it puts data ` +
+    "cannot be checked; upgrade Fortress, or run the pack on the resource's inputs (resource validation)."
+  );
+}
+
+const hostOf = (h: unknown): HostPlacement | undefined => {
+  const name = textAt(h, ["name"]);
+  const placement = dig(h, ["placement"]);
+  return name && placement && typeof placement === "object"
+    ? { name, placement: placement as Placement }
+    : undefined;
+};
+const hostsOf = (props: Record<string, unknown>, key: string) =>
+  listAt(props, [key]).flatMap((h) => hostOf(h) ?? []);
+
+/**
+ * A Fortress component's facts from its args, through the same function the component uses. Bad
+ * args give no facts here: the component itself refuses them when it is constructed.
+ */
+function inputFacts(r: ResourceFacts, props: Record<string, unknown>): Deployment {
+  const ignore = new InputProblems();
+  switch (r.type) {
+    case "fortress:index:KvmNode":
+      return kvmNodeResidency(ignore, r.name, dig(props, ["placement"]) as Placement);
+    case "fortress:index:K3sCluster":
+      return k3sClusterResidency(ignore, r.name, hostsOf(props, "servers"), hostsOf(props, "agents"));
+    case "fortress:index:GtidMySql": {
+      const primary = hostOf(dig(props, ["primary"]));
+      const dataClass =
+        (Object.values(DataClass) as string[]).find(
+          (c) => c === textAt(props, ["dataClass"])?.toLowerCase(),
+        ) ?? DataClass.Personal;
+      return primary
+        ? gtidMySqlResidency(ignore, r.name, primary, hostsOf(props, "replicas"), dataClass as DataClass)
+        : { nodes: [] };
     }
-    for (const replica of (props.replicas ?? []).map(hostNode)) {
-      if (!replica || !primary) continue;
-      const store = `${r.name}/${replica}`;
-      dataStores.push({ name: store, kind: "MySQL replica", dataClass, nodes: [replica] });
-      flows.push({
-        name: `${r.name} replication to ${replica}`,
-        from: primary,
-        to: replica,
-        dataClass,
-        overMesh: true,
-        encrypted: true,
-      });
-      urns.set(store, r.urn);
-      urns.set(`${r.name} replication to ${replica}`, r.urn);
-    }
+    default:
+      return { nodes: [] };
   }
 }

@@ -1,22 +1,28 @@
-// The CrossGuard policies: one per residency rule (the rule's own definition in sdk/residency,
-// run over the facts read off the program's resources), and one for the classification tag.
+// The CrossGuard policies. Stack policies (one per residency rule, the classification tag, the
+// advisory for unclassified resources) get every resource's OUTPUTS from the engine, after the
+// update: a component's outputs are what it registered, so each Fortress component registers its
+// residency facts. One resource policy gets each resource's INPUTS before the resource is created
+// (at preview and at update), so a violation stops the step before any host or bucket exists.
 // Kept apart from the pack's entry, which starts a server (see index.ts).
-import { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
+import {
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import { EnforcementLevel, ResidencyRule } from "../residency/model";
 import { residencyRules } from "../residency/rules";
-import { evaluateResidency } from "../residency/policy";
-import {
-  AWS_CLASSIFIED_TYPES,
-  CLASSIFICATION_TAG,
-  ResourceFacts,
-  declaredClass,
-  programFacts,
-} from "./facts";
+import { evaluateResidency, mandatoryViolations } from "../residency/policy";
+import { CLASSIFICATION_TAG } from "./cloud";
+import { ProgramFacts, PropsKind, ResourceFacts, programFacts } from "./facts";
+import { plainProps } from "./props";
 
 /** Settings a stack gives the pack (`--policy-pack-config`), per policy. */
 export interface ResidencyPolicyConfig {
   /** ISO codes of the countries where personal data may be. Default ["NO"]. */
   readonly allowedCountries?: string[];
+  /** The stack's `aws:region`, for AWS resources whose region neither they nor their provider name. */
+  readonly awsRegion?: string;
 }
 
 const configSchema = {
@@ -26,72 +32,117 @@ const configSchema = {
       items: { type: "string" as const, pattern: "^[A-Za-z]{2}$" },
       default: ["NO"],
     },
+    awsRegion: { type: "string" as const, pattern: "^[a-z]{2}(-[a-z]+)+-\\d$" },
   },
 };
 
-function facts(resource: PolicyResource): ResourceFacts {
+/** A resource as the engine hands it to a policy, read into plain facts. */
+function factsOf(resource: PolicyResource): ResourceFacts {
   return {
     type: resource.type,
     name: resource.name,
     urn: resource.urn,
-    props: resource.props,
-    providerRegion: resource.provider?.props?.region as string | undefined,
+    props: plainProps(resource.props),
+    providerProps: plainProps(resource.provider?.props),
   };
 }
 
-/** The CrossGuard policy of one residency rule. */
+const read = (resources: readonly PolicyResource[], kind: PropsKind, config: ResidencyPolicyConfig) =>
+  programFacts(resources.map(factsOf), kind, config.awsRegion ? { awsRegion: config.awsRegion } : {});
+
+/** Only `ruleId` runs: each rule is a policy of its own, with its own enforcement level. */
+const only = (ruleId: string) =>
+  Object.fromEntries(
+    residencyRules.map((r) => [
+      r.id,
+      r.id === ruleId ? EnforcementLevel.Mandatory : EnforcementLevel.Disabled,
+    ]),
+  );
+
+function reportRule(
+  program: ProgramFacts,
+  ruleId: string,
+  config: ResidencyPolicyConfig,
+  report: ReportViolation,
+) {
+  const policy = {
+    ...(config.allowedCountries ? { allowedCountries: config.allowedCountries } : {}),
+    enforcement: only(ruleId),
+  };
+  for (const v of evaluateResidency(program.deployment, policy)) {
+    report(`${v.message} ${v.remediation}`, program.urns.get(v.subject));
+  }
+}
+
+/** The stack policy of one residency rule, over the outputs of every resource. */
 function rulePolicy(rule: ResidencyRule): StackValidationPolicy {
   return {
     name: `fortress-${rule.id}`,
     description: rule.description,
     enforcementLevel: rule.defaultEnforcement,
     configSchema,
-    validateStack: (args, report: ReportViolation) => {
-      const { allowedCountries } = args.getConfig<ResidencyPolicyConfig>();
-      const program = programFacts(args.resources.map(facts));
-      // Only this rule: the others are policies of their own, each with its own enforcement level.
-      const enforcement = Object.fromEntries(
-        residencyRules.map((r) => [
-          r.id,
-          r.id === rule.id ? EnforcementLevel.Mandatory : EnforcementLevel.Disabled,
-        ]),
-      );
-      for (const v of evaluateResidency(program.deployment, {
-        ...(allowedCountries ? { allowedCountries } : {}),
-        enforcement,
-      })) {
-        report(`${v.message} ${v.remediation}`, program.urns.get(v.subject));
-      }
-      if (rule.id === "workload-affinity") {
-        for (const u of program.unreadable) report(u.message, u.urn);
-      }
+    validateStack: (args, report) => {
+      const config = args.getConfig<ResidencyPolicyConfig>();
+      const program = read(args.resources, "outputs", config);
+      reportRule(program, rule.id, config, report);
+      // What could not be read is reported once, by the rule that needs the most facts.
+      if (rule.id === "unknown-node") for (const u of program.unreadable) report(u.message, u.urn);
     },
   };
 }
 
-/** Every AWS resource that stores or processes data says what data, with a valid class. */
+/** Every cloud resource that says what data it holds says it with a valid class. */
 export const classificationTagPolicy: StackValidationPolicy = {
   name: "fortress-data-classification-tag",
-  description: `AWS storage, databases, logs and compute carry a "${CLASSIFICATION_TAG}" tag: personal, special, internal or public.`,
+  description: `Cloud storage, databases, logs and compute carry a "${CLASSIFICATION_TAG}" tag (a label on Google Cloud): personal, special, internal or public.`,
   enforcementLevel: "mandatory",
+  configSchema,
   validateStack: (args, report) => {
-    for (const r of args.resources) {
-      if (!AWS_CLASSIFIED_TYPES.includes(r.type)) continue;
-      const tags = (r.props.tags ?? {}) as Record<string, unknown>;
-      const declared = declaredClass(tags[CLASSIFICATION_TAG]);
-      if (declared.dataClass) continue;
-      report(
-        declared.problem === "missing"
-          ? `${r.type} "${r.name}" has no "${CLASSIFICATION_TAG}" tag, so nobody can tell whether it holds personal data. Tag it personal, special, internal or public.`
-          : `${r.type} "${r.name}" has "${CLASSIFICATION_TAG}" ${declared.problem}, which is no data class. Use personal, special, internal or public.`,
-        r.urn,
-      );
-    }
+    for (const u of read(args.resources, "outputs", args.getConfig<ResidencyPolicyConfig>()).invalidClass)
+      report(u.message, u.urn);
+  },
+};
+
+/** Any other resource of a provider under a foreign access law: an advisory naming the tag. */
+export const unclassifiedResourcePolicy: StackValidationPolicy = {
+  name: "fortress-unclassified-resource",
+  description: `Resources of a US-owned cloud without a "${CLASSIFICATION_TAG}" tag or label cannot be judged: set it.`,
+  enforcementLevel: "advisory",
+  configSchema,
+  validateStack: (args, report) => {
+    for (const u of read(args.resources, "outputs", args.getConfig<ResidencyPolicyConfig>()).unclassified)
+      report(u.message, u.urn);
+  },
+};
+
+/**
+ * Every rule over one resource's own inputs, before it is created: a classified cloud resource at
+ * its region, a Fortress component with the nodes its args name. Kubernetes objects are left to the
+ * stack policies: where their pods may run depends on other objects (namespaces, claims).
+ */
+export const beforeCreatePolicy: ResourceValidationPolicy = {
+  name: "fortress-residency-before-create",
+  description:
+    "The residency rules over each resource's inputs before it is created, at preview and at update, " +
+    "so a violation stops the step before anything holds data.",
+  enforcementLevel: "mandatory",
+  configSchema,
+  validateResource: (args, report) => {
+    if (args.type.startsWith("kubernetes:")) return;
+    const config = args.getConfig<ResidencyPolicyConfig>();
+    const program = read([args as unknown as PolicyResource], "inputs", config);
+    const found = evaluateResidency(program.deployment, {
+      ...(config.allowedCountries ? { allowedCountries: config.allowedCountries } : {}),
+    });
+    for (const v of mandatoryViolations(found)) report(`${v.ruleId}: ${v.message} ${v.remediation}`);
+    for (const u of program.invalidClass) report(`data-classification-tag: ${u.message}`);
   },
 };
 
 /** The pack's policies, in a stable order. */
-export const fortressPolicies: StackValidationPolicy[] = [
+export const fortressPolicies: (StackValidationPolicy | ResourceValidationPolicy)[] = [
   ...residencyRules.map(rulePolicy),
   classificationTagPolicy,
+  unclassifiedResourcePolicy,
+  beforeCreatePolicy,
 ];

@@ -30,7 +30,7 @@ export function checkResidencyNode(
 export function enforceResidency(
   deployment: Deployment,
   residency: ResidencyArgs | undefined,
-  propertyPath: string,
+  propertyPath: string | ((v: Violation) => string),
   subject: string,
 ): Violation[] {
   const found = evaluateResidency(deployment, {
@@ -38,8 +38,14 @@ export function enforceResidency(
     ...(residency?.enforcement ? { enforcement: residency.enforcement } : {}),
   });
   const problems = new InputProblems();
-  for (const v of mandatoryViolations(found)) {
-    problems.add(propertyPath, `residency rule ${v.ruleId}: ${v.message} ${v.remediation}`);
+  const pathOf = typeof propertyPath === "string" ? () => propertyPath : propertyPath;
+  const mandatory = mandatoryViolations(found).map((v) => ({ v, path: pathOf(v) }));
+  // Grouped by path, in the order the paths first appear (a component's primary before its replicas).
+  const paths = [...new Set(mandatory.map((m) => m.path))];
+  for (const path of paths) {
+    for (const { v } of mandatory.filter((m) => m.path === path)) {
+      problems.add(path, `residency rule ${v.ruleId}: ${v.message} ${v.remediation}`);
+    }
   }
   problems.throwIfAny(subject);
   return found.filter((v) => v.enforcement === EnforcementLevel.Advisory);

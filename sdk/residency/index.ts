@@ -65,3 +65,12 @@ export {
   validateResidencyPolicy,
 } from "./policy";
 export { type ResidencyArgs, checkResidencyNode, enforceResidency } from "./enforce";
+export {
+  type HostPlacement,
+  gtidMySqlNames,
+  gtidMySqlResidency,
+  k3sClusterResidency,
+  kvmNodeResidency,
+  mergeResidency,
+  pinnedNamespacesResidency,
+} from "./components";

@@ -69,6 +69,8 @@ export interface DataStore {
   readonly dataClass: DataClass;
   /** The nodes its data is on. */
   readonly nodes: readonly string[];
+  /** What its data class and place were read from (a tag, a region), for the report. */
+  readonly evidence?: string;
 }
 
 /** Something that processes data: a Kubernetes workload, a function, a service on a host. */
@@ -84,6 +86,8 @@ export interface Workload {
   readonly requiredNodeLabels?: Record<string, string>;
   /** Node labels it prefers (`preferredDuringSchedulingIgnoredDuringExecution`): not a guarantee. */
   readonly preferredNodeLabels?: Record<string, string>;
+  /** What its data class and placement were read from (which label, which affinity), for the report. */
+  readonly evidence?: string;
 }
 
 /** Data moving from one node to another: replication, backups, API calls. */
@@ -105,6 +109,8 @@ export interface ControlPlane {
   readonly name: string;
   /** The nodes that run a server. */
   readonly nodes: readonly string[];
+  /** The nodes that join as agents (Fleet nodes among them), for the report. */
+  readonly agents?: readonly string[];
 }
 
 /** Everything the rules look at: the nodes and what is placed on and between them. */

@@ -35,7 +35,7 @@ const LICENSE = "eyJhbGciOiJFUzI1NiJ9.openfaas-test-license.c2lnbmF0dXJl";
 /** The seed's stack.yml, as the component takes it. */
 const gdprHandler: OpenFaasFunctionArgs = {
   name: "gdpr-handler",
-  image: "registry.coolvds.internal/gdpr-handler:latest",
+  image: "registry.coolvds.internal/gdpr-handler:1.4.2",
   scale: { min: 1, max: 15 },
   environment: { write_debug: "true" },
   timeouts: { read: "10s", write: "10s" },
@@ -172,7 +172,7 @@ describe("OpenFaasPlatform", () => {
       metadata: { name: "gdpr-handler", namespace: "openfaas-fn" },
       spec: {
         name: "gdpr-handler",
-        image: "registry.coolvds.internal/gdpr-handler:latest",
+        image: "registry.coolvds.internal/gdpr-handler:1.4.2",
         labels: { "com.openfaas.scale.max": "15", "com.openfaas.scale.min": "1" },
         environment: { read_timeout: "10s", write_debug: "true", write_timeout: "10s" },
         limits: { memory: "128Mi", cpu: "100m" },
@@ -298,12 +298,22 @@ describe("OpenFaasPlatform", () => {
     it("an image from a registry the stack does not allow, naming the function and the registry", () =>
       fails(
         {
-          ...fn({ image: "docker.io/evil/miner:latest" }),
+          ...fn({ image: "docker.io/evil/miner:6.2.1" }),
           allowedRegistries: ["registry.coolvds.internal", "ghcr.io/my-org"],
         },
         'functions[0].image: function "gdpr-handler" pulls from registry "docker.io", which allowedRegistries ' +
           "does not list (registry.coolvds.internal, ghcr.io/my-org)",
       ));
+    it("an image on latest, or with no tag at all", () => {
+      fails(
+        fn({ image: "registry.coolvds.internal/gdpr-handler:latest" }),
+        'functions[0].image: "registry.coolvds.internal/gdpr-handler:latest" is not pinned (latest moves); give a version tag such as ":1.4.2" or a digest "@sha256:..."',
+      );
+      fails(
+        fn({ image: "registry.coolvds.internal:5000/gdpr-handler" }),
+        'functions[0].image: "registry.coolvds.internal:5000/gdpr-handler" is not pinned (no tag means latest); give a version tag such as ":1.4.2" or a digest "@sha256:..."',
+      );
+    });
     it("a timeout longer than the gateway's", () =>
       fails(
         fn({ timeouts: { exec: "2m" } }),

@@ -1,39 +1,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { PolicyResource } from "@pulumi/policy";
+import { ALL_SCENARIOS as SCENARIOS, NEW_SCENARIO_COUNT } from "./policyScenarioList";
 import { fortressPolicies } from "../../sdk/policy/policies";
-import { FakeResource, SCENARIOS } from "./policyScenarios";
-
-/** Runs every policy of the pack over the resources, as the engine would, and collects what they report. */
-function runPack(resources: FakeResource[], config: Record<string, unknown> = {}): string[] {
-  const found: string[] = [];
-  const policyResources = resources.map(
-    (r) =>
-      ({
-        type: r.type,
-        name: r.name,
-        urn: `urn:pulumi:test::fortress::${r.type}::${r.name}`,
-        props: r.props,
-        opts: {},
-        provider: r.providerRegion
-          ? { type: "pulumi:providers:aws", name: "default", urn: "", props: { region: r.providerRegion } }
-          : undefined,
-      }) as unknown as PolicyResource,
-  );
-  for (const policy of fortressPolicies) {
-    void policy.validateStack(
-      {
-        resources: policyResources,
-        stackTags: new Map(),
-        getConfig: <T extends object>() => config as T,
-      } as never,
-      (message: string, urn?: string) =>
-        found.push(`${policy.name} [${(urn ?? "").split("::").pop()}] ${message}`),
-    );
-  }
-  return found;
-}
+import { runPack } from "./packHarness";
 
 // The exact messages, reviewed by a person; rewrite only on purpose: UPDATE_GOLDEN=1 npm run test:unit
 const GOLDEN = path.join(__dirname, "../golden/policy-violations.json");
@@ -42,9 +12,10 @@ const golden = fs.existsSync(GOLDEN)
   : {};
 
 describe("the policy pack", () => {
-  after(() => {
+  after(async () => {
     if (process.env.UPDATE_GOLDEN === "1") {
-      const all = Object.fromEntries(SCENARIOS.map((s) => [s.name, runPack(s.violating)]));
+      const all: Record<string, string[]> = {};
+      for (const s of SCENARIOS) all[s.name] = await runPack(s.violating, s.config);
       fs.writeFileSync(GOLDEN, JSON.stringify(all, null, 2) + "\n");
     }
   });
@@ -62,34 +33,38 @@ describe("the policy pack", () => {
         "fortress-control-plane-location",
         "fortress-unknown-node",
         "fortress-data-classification-tag",
+        "fortress-unclassified-resource",
+        "fortress-residency-before-create",
       ],
     );
   });
 
-  it(`has at least twenty scenarios (${SCENARIOS.length}), each with its golden messages`, () => {
-    assert.ok(SCENARIOS.length >= 20);
+  it(`has the first 22 scenarios and at least 40 new ones (${NEW_SCENARIO_COUNT}), each with its golden messages`, () => {
+    assert.ok(SCENARIOS.length - NEW_SCENARIO_COUNT >= 22);
+    assert.ok(NEW_SCENARIO_COUNT >= 40);
     assert.deepStrictEqual(Object.keys(golden).sort(), SCENARIOS.map((s) => s.name).sort());
   });
 
-  it("follows the stack's allowed countries", () => {
+  it("follows the stack's allowed countries", async () => {
     const bucket = {
       type: "aws:s3/bucketV2:BucketV2",
       name: "b",
-      props: { region: "eu-north-1", tags: { "data-classification": "personal" } },
+      inputs: { region: "eu-north-1", tags: { "data-classification": "personal" } },
     };
-    const found = runPack([bucket], { allowedCountries: ["NO", "SE"] });
+    const found = await runPack([bucket], { allowedCountries: ["NO", "SE"] });
     assert.deepStrictEqual(
       found.map((f) => f.split(" ")[0]),
-      ["fortress-foreign-jurisdiction"],
+      ["fortress-foreign-jurisdiction", "fortress-residency-before-create"],
     );
   });
 
   for (const s of SCENARIOS) {
-    it(`catches: ${s.name}`, () => {
-      const found = runPack(s.violating);
+    it(`catches: ${s.name}`, async () => {
+      const found = await runPack(s.violating, s.config);
       assert.ok(found.length > 0, "nothing reported");
       if (process.env.UPDATE_GOLDEN !== "1") assert.deepStrictEqual(found, golden[s.name]);
     });
-    it(`passes the compliant twin: ${s.name}`, () => assert.deepStrictEqual(runPack(s.compliant), []));
+    it(`passes the compliant twin: ${s.name}`, async () =>
+      assert.deepStrictEqual(await runPack(s.compliant, s.config), []));
   }
 });

@@ -1,26 +1,34 @@
-// The policy pack's scenarios: each violating one with its compliant twin. Shared by the policy
-// tests and, later, the report.
+// The policy pack's scenarios: each violating one with its compliant twin, as the engine would
+// hand them to the pack (inputs for resource policies, outputs for stack policies; see
+// packHarness.ts). Shared by the policy tests and the report tests.
+import { InputProblems } from "../../sdk/errors";
 import { DATA_CLASS_LABEL } from "../../sdk/policy/facts";
+import {
+  DataClass,
+  HostPlacement,
+  gtidMySqlResidency,
+  k3sClusterResidency,
+  kvmNodeResidency,
+} from "../../sdk/residency";
+import { EngineResource } from "./packHarness";
 
-export interface FakeResource {
-  type: string;
-  name: string;
-  props: Record<string, unknown>;
-  providerRegion?: string;
-}
-
-const tags = (cls?: string) => (cls === undefined ? {} : { tags: { "data-classification": cls } });
-const aws = (type: string, name: string, cls: string | undefined, region = "eu-north-1"): FakeResource => ({
+export const tags = (cls?: string) => (cls === undefined ? {} : { tags: { "data-classification": cls } });
+export const aws = (
+  type: string,
+  name: string,
+  cls: string | undefined,
+  region = "eu-north-1",
+): EngineResource => ({
   type,
   name,
-  props: { region, ...tags(cls) },
+  inputs: { region, ...tags(cls) },
 });
-const labels = (cls: string) => ({ labels: { [DATA_CLASS_LABEL]: cls } });
-const pod = (extra: Record<string, unknown> = {}) => ({
+export const labels = (cls: string) => ({ labels: { [DATA_CLASS_LABEL]: cls } });
+export const pod = (extra: Record<string, unknown> = {}) => ({
   containers: [{ name: "app", image: "registry.example.no/app:1" }],
   ...extra,
 });
-const requiredRegion = (value: string) => ({
+export const requiredRegion = (value: string) => ({
   affinity: {
     nodeAffinity: {
       requiredDuringSchedulingIgnoredDuringExecution: {
@@ -29,7 +37,7 @@ const requiredRegion = (value: string) => ({
     },
   },
 });
-const preferredRegion = (value: string) => ({
+export const preferredRegion = (value: string) => ({
   affinity: {
     nodeAffinity: {
       preferredDuringSchedulingIgnoredDuringExecution: [
@@ -41,10 +49,15 @@ const preferredRegion = (value: string) => ({
     },
   },
 });
-const workload = (type: string, name: string, cls: string, spec: Record<string, unknown>): FakeResource => ({
+export const workload = (
+  type: string,
+  name: string,
+  cls: string,
+  spec: Record<string, unknown>,
+): EngineResource => ({
   type: `kubernetes:${type}`,
   name,
-  props: {
+  inputs: {
     metadata: { name, ...labels(cls) },
     spec:
       type === "batch/v1:CronJob"
@@ -54,15 +67,44 @@ const workload = (type: string, name: string, cls: string, spec: Record<string, 
           : { template: { spec: pod(spec) } },
   },
 });
-const host = (name: string, placement: Record<string, string>) => ({ name, placement });
-const osl = (n: number) => host(`osl-${n}`, { country: "NO", provider: "coolvds" });
+export const host = (name: string, placement: Record<string, string>): HostPlacement => ({
+  name,
+  placement: placement as unknown as HostPlacement["placement"],
+});
+export const osl = (n: number) => host(`osl-${n}`, { country: "NO", provider: "coolvds" });
 const fleet = host("fleet-1", { provider: "aws", region: "eu-north-1" });
 const azureOslo = host("az-osl", { country: "NO", provider: "azure" });
 
+/**
+ * A Fortress component as the engine sees it: its args as inputs, and as outputs what it registers
+ * (its residency facts, from the same sdk function the component calls; policyEngine.test.ts holds
+ * this against real components).
+ */
+export function component(kind: string, name: string, inputs: Record<string, unknown>): EngineResource {
+  const type = `fortress:index:${kind}`;
+  const ignore = new InputProblems();
+  const hosts = (k: string) => (inputs[k] ?? []) as HostPlacement[];
+  const residency =
+    type === "fortress:index:K3sCluster"
+      ? k3sClusterResidency(ignore, name, hosts("servers"), hosts("agents"))
+      : type === "fortress:index:GtidMySql"
+        ? gtidMySqlResidency(
+            ignore,
+            name,
+            inputs.primary as HostPlacement,
+            hosts("replicas"),
+            (inputs.dataClass as DataClass | undefined) ?? DataClass.Personal,
+          )
+        : kvmNodeResidency(ignore, name, inputs.placement as never);
+  return { type, name, inputs, outputs: { residency } };
+}
+
 export interface Scenario {
   readonly name: string;
-  readonly violating: FakeResource[];
-  readonly compliant: FakeResource[];
+  readonly violating: EngineResource[];
+  readonly compliant: EngineResource[];
+  /** The pack's settings for both (`--policy-pack-config`). */
+  readonly config?: Record<string, unknown>;
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -96,15 +138,15 @@ export const SCENARIOS: Scenario[] = [
     violating: [
       {
         ...aws("aws:efs/fileSystem:FileSystem", "uploads", "personal"),
-        props: tags("personal"),
-        providerRegion: "eu-west-1",
+        inputs: tags("personal"),
+        provider: { region: "eu-west-1" },
       },
     ],
     compliant: [
       {
         ...aws("aws:efs/fileSystem:FileSystem", "uploads", "public"),
-        props: tags("public"),
-        providerRegion: "eu-west-1",
+        inputs: tags("public"),
+        provider: { region: "eu-west-1" },
       },
     ],
   },
@@ -181,7 +223,7 @@ export const SCENARIOS: Scenario[] = [
       {
         type: "kubernetes:core/v1:PersistentVolume",
         name: "pv-1",
-        props: {
+        inputs: {
           metadata: { name: "pv-1", ...labels("personal") },
           spec: { capacity: { storage: "100Gi" } },
         },
@@ -191,7 +233,7 @@ export const SCENARIOS: Scenario[] = [
       {
         type: "kubernetes:core/v1:PersistentVolume",
         name: "pv-1",
-        props: {
+        inputs: {
           metadata: { name: "pv-1", ...labels("personal") },
           spec: {
             capacity: { storage: "100Gi" },
@@ -209,42 +251,24 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "K3s server on an AWS node",
-    violating: [
-      { type: "fortress:index:K3sCluster", name: "k3s", props: { servers: [fleet], agents: [osl(1)] } },
-    ],
-    compliant: [
-      { type: "fortress:index:K3sCluster", name: "k3s", props: { servers: [osl(1)], agents: [fleet] } },
-    ],
+    violating: [component("K3sCluster", "k3s", { servers: [fleet], agents: [osl(1)] })],
+    compliant: [component("K3sCluster", "k3s", { servers: [osl(1)], agents: [fleet] })],
   },
   {
     name: "K3s server at a US provider in Norway",
-    violating: [{ type: "fortress:index:K3sCluster", name: "k3s", props: { servers: [azureOslo] } }],
-    compliant: [{ type: "fortress:index:K3sCluster", name: "k3s", props: { servers: [osl(2)] } }],
+    violating: [component("K3sCluster", "k3s", { servers: [azureOslo] })],
+    compliant: [component("K3sCluster", "k3s", { servers: [osl(2)] })],
   },
   {
     name: "MySQL disaster-recovery replica on AWS",
     violating: [
-      {
-        type: "fortress:index:GtidMySql",
-        name: "db",
-        props: { primary: osl(1), replicas: [osl(2), fleet], dataClass: "personal" },
-      },
+      component("GtidMySql", "db", { primary: osl(1), replicas: [osl(2), fleet], dataClass: "personal" }),
     ],
-    compliant: [
-      {
-        type: "fortress:index:GtidMySql",
-        name: "db",
-        props: { primary: osl(1), replicas: [osl(2)], dataClass: "personal" },
-      },
-    ],
+    compliant: [component("GtidMySql", "db", { primary: osl(1), replicas: [osl(2)], dataClass: "personal" })],
   },
   {
     name: "MySQL primary at a US provider in Norway",
-    violating: [
-      { type: "fortress:index:GtidMySql", name: "db", props: { primary: azureOslo, dataClass: "special" } },
-    ],
-    compliant: [
-      { type: "fortress:index:GtidMySql", name: "db", props: { primary: azureOslo, dataClass: "internal" } },
-    ],
+    violating: [component("GtidMySql", "db", { primary: azureOslo, dataClass: "special" })],
+    compliant: [component("GtidMySql", "db", { primary: azureOslo, dataClass: "internal" })],
   },
 ];

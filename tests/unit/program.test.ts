@@ -35,7 +35,7 @@ describe("the stack program", () => {
     });
     await valueOf(out.nodes["fleet-1"].publicAddress);
     assert.strictEqual(out.residency.compliant, true);
-    assert.strictEqual(out.residency.verdicts["control-plane-location"], "pass");
+    assert.strictEqual(out.residency.verdicts["control-plane-location"], "nothing to judge");
     await settle();
     const baseline = mocks.named("osl-1-baseline");
     assert.deepStrictEqual(baseline.secretInputs, ["connection"]);
@@ -100,10 +100,92 @@ describe("the stack program", () => {
         ),
       {
         message:
-          "fortress:nodes has 2 invalid inputs:\n" +
+          "the stack config has 2 invalid inputs:\n" +
           '  - fortress:nodes[1].name: "a" is used by another node; names must be unique\n' +
           '  - fortress:nodes[2].name: "Bad_Name" is not a node name; use lower-case letters, digits and "-", starting with a letter',
       },
     );
+  });
+
+  const nodes = [
+    { name: "osl-1", placement: { country: "NO", provider: "coolvds" }, existing: { host: "185.1.2.3" } },
+    { name: "osl-2", placement: { country: "NO", provider: "coolvds" }, existing: { host: "185.1.2.4" } },
+    {
+      name: "fleet-1",
+      placement: { provider: "aws", region: "eu-north-1" },
+      ec2: { adminCidr: "198.51.100.0/24" },
+    },
+  ];
+  const stack = (extra: Record<string, unknown>) => {
+    pulumi.runtime.setAllConfig(
+      {
+        "fortress:sshPrivateKey": KEY,
+        "fortress:nodes": JSON.stringify(nodes),
+        ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`fortress:${k}`, JSON.stringify(v)])),
+      },
+      ["fortress:sshPrivateKey"],
+    );
+    return new pulumi.Config("fortress");
+  };
+
+  it("exports only the outputs the stack has: no kubeconfig without k3s", async () => {
+    const out = fortressProgram(stack({}));
+    assert.deepStrictEqual(Object.keys(out), ["nodes", "meshAddresses", "residency"]);
+    await settle();
+  });
+
+  it("refuses a replica on AWS from the config alone, before it registers any resource", async () => {
+    assert.throws(() => fortressProgram(stack({ database: { primary: "osl-1", replicas: ["fleet-1"] } })), {
+      message:
+        "the stack config has 3 invalid inputs:\n" +
+        '  - fortress:database.replicas: residency rule personal-data-location: MySQL replica "db/fleet-1" holds personal data on node "fleet-1" in Sweden (Amazon Web Services, legal seat United States, subject to the US CLOUD Act); the residency policy allows personal data only in Norway. Move MySQL replica "db/fleet-1" from node "fleet-1" to a node in Norway, or keep only internal or public data in it.\n' +
+        '  - fortress:database.replicas: residency rule foreign-jurisdiction: MySQL replica "db/fleet-1" holds personal data on node "fleet-1" in Sweden (Amazon Web Services, legal seat United States, subject to the US CLOUD Act); under the US CLOUD Act, authorities of the United States can compel the provider to hand over data it holds anywhere, so the data is under a third country\'s jurisdiction wherever the node is (Schrems II). Move MySQL replica "db/fleet-1" from node "fleet-1" to a node whose provider has its legal seat in the EEA or in a country with a full EU adequacy decision and is under no foreign access law (e.g. CoolVDS in Norway).\n' +
+        '  - fortress:database.replicas: residency rule replication-target: Flow "db replication to fleet-1" sends personal data to node "fleet-1" in Sweden (Amazon Web Services, legal seat United States, subject to the US CLOUD Act), which may not hold it: Sweden is not an allowed country (allowed: Norway); its provider Amazon Web Services has its legal seat in the United States, subject to the US CLOUD Act. Send personal data only to nodes in Norway whose provider has its legal seat in the EEA or in a country with a full EU adequacy decision and is under no foreign access law (e.g. CoolVDS in Norway), or send only internal or public data to node "fleet-1".',
+    });
+    await settle();
+    assert.deepStrictEqual(mocks.resources, [], "a resource was registered before the refusal");
+  });
+
+  it("refuses a bad input of a later layer before it registers any node", async () => {
+    assert.throws(
+      () => fortressProgram(stack({ k3s: { version: "v1.31.4+k3s1", servers: ["osl-1"], agent: [] } })),
+      {
+        message:
+          'fortress:k3s.agent: is not a k3s setting; did you mean "agents"? use version, servers, agents, mirror',
+      },
+    );
+    await settle();
+    assert.deepStrictEqual(mocks.resources, []);
+  });
+
+  it("passes fortress:database port on to the database", async () => {
+    const out = fortressProgram(stack({ database: { primary: "osl-1", replicas: ["osl-2"], port: 3307 } }));
+    assert.match(await valueOf(out.databasePrimary!), /:3307$/);
+    await settle();
+    assert.strictEqual(mocks.named("db").inputs.port, 3307);
+  });
+
+  it("names an unknown config key with the closest known one, and a wrong type with its path", () => {
+    pulumi.runtime.setAllConfig({
+      "fortress:sshPrivateKey": KEY,
+      "fortress:nodes": JSON.stringify(nodes),
+      "fortress:databse": JSON.stringify({ primary: "osl-1" }),
+      "fortress:mesh": "10.100.0.0/24",
+    });
+    assert.throws(() => fortressProgram(new pulumi.Config("fortress")), {
+      message:
+        "the stack config has 2 invalid inputs:\n" +
+        '  - fortress:databse: is not a Fortress stack config setting; did you mean "database"? use environment, sshPrivateKey, nodes, mesh, k3s, database, openfaas, openfaasLicense, argo, allowedCountries, enforcement\n' +
+        '  - fortress:mesh: must be an object (a YAML mapping), not "10.100.0.0/24"',
+    });
+  });
+
+  it("is the entry's export as it stands: the outputs object, without absent outputs", async () => {
+    stack({});
+    // The entry runs the program when it is loaded, as the Pulumi runtime loads it.
+    const entry = (await import("../../stacks/index")) as unknown as Record<string, unknown>;
+    const outputs = (entry.default ?? entry) as Record<string, unknown>;
+    assert.deepStrictEqual(Object.keys(outputs).sort(), ["meshAddresses", "nodes", "residency"]);
+    await settle();
   });
 });

@@ -1,6 +1,12 @@
 import * as assert from "assert";
 import * as path from "path";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
+import { ARGO_BOOTSTRAP_KEYS } from "../../components/argoBootstrap/argoBootstrap";
+import { GTID_MYSQL_KEYS } from "../../components/gtidMySql/gtidMySql";
+import { K3S_CLUSTER_KEYS } from "../../components/k3sCluster/k3sCluster";
+import { KVM_NODE_KEYS } from "../../components/kvmNode/kvmNode";
+import { OPENFAAS_PLATFORM_KEYS } from "../../components/openFaasPlatform/openFaasPlatform";
+import { WIREGUARD_MESH_KEYS } from "../../components/wireGuardMesh/wireGuardMesh";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -68,5 +74,20 @@ describe("the component schema (other Pulumi languages)", function () {
     assert.ok(schema.types["fortress:index:ExistingServerArgs"]);
     assert.ok(schema.types["fortress:index:Ec2InstanceArgs"]);
     assert.ok(schema.types["fortress:index:Placement"]);
+  });
+
+  it("knows every component's settings, so an unknown key is a typo and nothing else", () => {
+    const keys: Record<string, readonly string[]> = {
+      KvmNode: KVM_NODE_KEYS,
+      WireGuardMesh: WIREGUARD_MESH_KEYS,
+      K3sCluster: K3S_CLUSTER_KEYS,
+      GtidMySql: GTID_MYSQL_KEYS,
+      OpenFaasPlatform: OPENFAAS_PLATFORM_KEYS,
+      ArgoBootstrap: ARGO_BOOTSTRAP_KEYS,
+    };
+    for (const [component, known] of Object.entries(keys)) {
+      const inputs = Object.keys(schema.resources[`fortress:index:${component}`].inputProperties).sort();
+      assert.deepStrictEqual([...known].sort(), inputs, component);
+    }
   });
 });

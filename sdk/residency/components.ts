@@ -1,0 +1,130 @@
+// Each component's residency facts, written once: which nodes it uses, what data it stores there,
+// where that data flows and where a control plane runs. The component checks them when it is
+// constructed and registers them as its `residency` output; the policy pack reads that output (or
+// computes them from the component's inputs), the stack program computes them from config before
+// it builds anything, and the residency report shows them.
+import { InputProblems } from "../errors";
+import { DataClass, DataFlow, DataStore, Deployment, ResidencyNode, Workload } from "./model";
+import { Placement, checkPlacement, placementLabels } from "./placement";
+
+/** What a component needs to know of a host for the rules: its name and where it runs. */
+export interface HostPlacement {
+  readonly name: string;
+  readonly placement: Placement;
+}
+
+/** A host of a component as the rules see it; its placement problems recorded under `propertyPath`. */
+function residencyNode(
+  problems: InputProblems,
+  host: HostPlacement,
+  propertyPath: string,
+): ResidencyNode | undefined {
+  const resolved = checkPlacement(problems, host.placement, propertyPath);
+  return resolved && { name: host.name, placement: resolved, labels: placementLabels(resolved) };
+}
+
+const nodesOf = (
+  problems: InputProblems,
+  hosts: readonly { host: HostPlacement; path: string }[],
+): ResidencyNode[] => hosts.flatMap(({ host, path }) => residencyNode(problems, host, path) ?? []);
+
+/** A KvmNode: one node and nothing on it yet. */
+export function kvmNodeResidency(problems: InputProblems, name: string, placement: Placement): Deployment {
+  return { nodes: nodesOf(problems, [{ host: { name, placement }, path: "placement" }]) };
+}
+
+/** A K3sCluster: its nodes, and a control plane (etcd holds every secret) on the servers. */
+export function k3sClusterResidency(
+  problems: InputProblems,
+  name: string,
+  servers: readonly HostPlacement[],
+  agents: readonly HostPlacement[],
+): Deployment {
+  return {
+    nodes: nodesOf(problems, [
+      ...servers.map((host, i) => ({ host, path: `servers[${i}].placement` })),
+      ...agents.map((host, i) => ({ host, path: `agents[${i}].placement` })),
+    ]),
+    controlPlanes: [{ name, nodes: servers.map((s) => s.name), agents: agents.map((a) => a.name) }],
+  };
+}
+
+/** The names GtidMySql gives its stores and flows, shared with the pack's messages. */
+export const gtidMySqlNames = {
+  replicaStore: (db: string, node: string) => `${db}/${node}`,
+  replicationFlow: (db: string, node: string) => `${db} replication to ${node}`,
+};
+
+/**
+ * A GtidMySql: the primary's store, a store per replica, and a replication flow (over the mesh,
+ * TLS) from the primary to each replica.
+ */
+export function gtidMySqlResidency(
+  problems: InputProblems,
+  name: string,
+  primary: HostPlacement,
+  replicas: readonly HostPlacement[],
+  dataClass: DataClass,
+): Deployment {
+  const dataStores: DataStore[] = [
+    { name, kind: "MySQL primary", dataClass, nodes: [primary.name] },
+    ...replicas.map((r) => ({
+      name: gtidMySqlNames.replicaStore(name, r.name),
+      kind: "MySQL replica",
+      dataClass,
+      nodes: [r.name],
+    })),
+  ];
+  const flows: DataFlow[] = replicas.map((r) => ({
+    name: gtidMySqlNames.replicationFlow(name, r.name),
+    from: primary.name,
+    to: r.name,
+    dataClass,
+    overMesh: true,
+    encrypted: true,
+  }));
+  return {
+    nodes: nodesOf(problems, [
+      { host: primary, path: "primary.placement" },
+      ...replicas.map((host, i) => ({ host, path: `replicas[${i}].placement` })),
+    ]),
+    dataStores,
+    flows,
+  };
+}
+
+/**
+ * Workloads in namespaces that the `PodNodeSelector` admission plugin pins to `nodeSelector`
+ * (OpenFaaS's gateway and functions, Argo CD): the API server refuses any pod elsewhere.
+ */
+export function pinnedNamespacesResidency(
+  namespaces: readonly { readonly name: string; readonly dataClass: DataClass }[],
+  nodeSelector: Readonly<Record<string, string>>,
+): Deployment {
+  const workloads: Workload[] = namespaces.map((ns) => ({
+    name: `namespace ${ns.name}`,
+    dataClass: ns.dataClass,
+    requiredNodeLabels: { ...nodeSelector },
+  }));
+  return { nodes: [], workloads };
+}
+
+/**
+ * Several components' facts as one deployment. A node that two components name with the same
+ * placement is one node; two different placements under one name stay two, for the unknown-node
+ * rule to call ambiguous.
+ */
+export function mergeResidency(parts: readonly Deployment[]): Deployment {
+  const nodes = new Map<string, ResidencyNode>();
+  for (const n of parts.flatMap((p) => p.nodes)) {
+    const key = `${n.name}\u0000${JSON.stringify(n.placement)}`;
+    if (!nodes.has(key)) nodes.set(key, n);
+  }
+  return {
+    nodes: [...nodes.values()],
+    dataStores: parts.flatMap((p) => p.dataStores ?? []),
+    workloads: parts.flatMap((p) => p.workloads ?? []),
+    flows: parts.flatMap((p) => p.flows ?? []),
+    controlPlanes: parts.flatMap((p) => p.controlPlanes ?? []),
+  };
+}
