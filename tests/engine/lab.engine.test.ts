@@ -173,34 +173,45 @@ describe("the lab stack through the real Pulumi engine", function () {
     }
   });
 
-  it("a replica moved outside Norway is refused by the pack, and nothing changes on any host", async function () {
+  /** Runs an operation that must fail; returns its error and what the CLI printed. */
+  const refused = async (what: string, run: () => Promise<unknown>) => {
+    const err = await step(what, () =>
+      run().then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      ),
+    );
+    assert.ok(err, `${what}: it went through`);
+    return output.join("") + err.message;
+  };
+  const GERMAN_REPLICA =
+    /personal-data-location: MySQL replica "db\/charlie" holds personal data on node "charlie" in Germany/;
+
+  it("a replica moved outside Norway is refused before any host is touched: by the program, and by the pack alone", async function () {
     const before = await Promise.all(NAMES.map(logins));
     const current = fs.readFileSync(STACK_FILE, "utf8");
-    // The component's own check stands down (advisory), so the pack alone must refuse it.
     const moved = current.replace(
       /(- name: charlie\n\s+placement: )\{[^}]*\}/,
       '$1{ country: "DE", provider: hetzner, region: fsn1, site: Falkenstein }',
     );
     assert.notStrictEqual(moved, current);
     fs.writeFileSync(STACK_FILE, moved);
-    const advisory = { "personal-data-location": "advisory", "replication-target": "advisory" };
-    await stack.setConfig("fortress:enforcement", { value: JSON.stringify(advisory) });
     try {
-      const err = await step("preview refused by the pack", () =>
-        stack.preview({ ...capture, ...policy }).then(
-          () => undefined,
-          (e: unknown) => e as Error,
-        ),
-      );
-      assert.ok(err, "the preview went through");
-      assert.match(output.join("") + err.message, /fortress-(personal-data-location|replication-target)/);
-      const update = await step("up --skip-preview refused", () =>
-        stack.up({ ...capture, ...policy }).then(
-          () => undefined,
-          (e: unknown) => e as Error,
-        ),
-      );
-      assert.ok(update, "the update went through");
+      // The stack program checks the whole topology from config before it registers anything.
+      const byProgram = await refused("up refused by the program", () => stack.up({ ...capture, ...policy }));
+      assert.match(byProgram, GERMAN_REPLICA);
+      // With the program's own check advisory, the pack's resource policy must refuse it alone,
+      // at preview and under `up` (which the Automation API runs with --skip-preview).
+      const advisory = { "personal-data-location": "advisory", "replication-target": "advisory" };
+      await stack.setConfig("fortress:enforcement", { value: JSON.stringify(advisory) });
+      for (const [what, run] of [
+        ["preview refused by the pack", () => stack.preview({ ...capture, ...policy })],
+        ["up --skip-preview refused by the pack", () => stack.up({ ...capture, ...policy })],
+      ] as const) {
+        const byPack = await refused(what, run);
+        assert.match(byPack, /\[mandatory\]\s+fortress-residency-before-create/);
+        assert.match(byPack, GERMAN_REPLICA);
+      }
       // The only new login on each host is the one that counts them.
       assert.deepStrictEqual(
         await Promise.all(NAMES.map(logins)),

@@ -72,7 +72,11 @@ describe("the residency pack in the real Pulumi CLI", function () {
       {},
     );
     assert.strictEqual(r.failed, true, r.out);
-    assert.match(r.out, /fortress-(personal-data-location|replication-target)/);
+    assert.match(r.out, /fortress-residency-before-create/);
+    assert.match(
+      r.out,
+      /personal-data-location: MySQL replica "db\/fsn-1" holds personal data on node "fsn-1" in Germany/,
+    );
   });
 
   it("loads from the published package: npm pack, npm install, --policy-pack node_modules/fortress/bin/sdk/policy", async function () {
