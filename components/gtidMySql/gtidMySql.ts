@@ -1,3 +1,4 @@
+import * as net from "net";
 import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -8,9 +9,11 @@ import {
   MySqlFlavour,
   MySqlRole,
   REPLICATION_USER,
+  accountHosts,
   checkBindAddress,
   checkFlavour,
   mySqlConfig,
+  mySqlMeshPorts,
   planServerIds,
   renderMyCnf,
 } from "../../sdk/mysql";
@@ -22,13 +25,24 @@ import {
   ResidencyNode,
   Violation,
   checkResidencyNode,
+  defaultResidencyPolicy,
   enforceResidency,
+  isPersonalData,
   parseDataClass,
 } from "../../sdk/residency";
+import {
+  Zone,
+  checkMeshSources,
+  meshAllowsOn,
+  meshDropInPath,
+  renderMeshDropIn,
+  zoneOf,
+} from "../../sdk/zones";
 import { bashCommand } from "../../sdk/scripts/render";
 import { checkInterfaceName, checkPort } from "../../sdk/validate";
 import { endpointOf } from "../../sdk/wireguard";
 import { HostArgs, sshUser } from "../kvmNode/kvmNode";
+import { meshFirewallStep } from "../kvmNode/meshFirewall";
 import {
   renderConfigureScript,
   renderInstallScript,
@@ -67,6 +81,13 @@ export interface GtidMySqlArgs {
    * that, must be seeded from a backup first.
    */
   readonly binlogRetentionDays?: number;
+  /**
+   * Mesh addresses the admin account may also log in from, and that may reach the database port
+   * (e.g. an operator's Fortress host outside the database). Default none: the admin account logs
+   * in only from the primary's own host and the members in the Fortress zone. IP addresses only;
+   * never `%`, never a Fleet member's address. Changing it rewrites the accounts and the firewall.
+   */
+  readonly adminHosts?: string[];
 }
 
 const NODE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
@@ -114,6 +135,7 @@ export class GtidMySql extends pulumi.ComponentResource {
       dataClass,
       serverIds,
       nodes,
+      adminHosts,
     } = resolveArgs(name, args);
     this.warnAbout(this.checkResidency(name, nodes, primary.name, replicas, dataClass, args.residency));
 
@@ -161,6 +183,42 @@ export class GtidMySql extends pulumi.ComponentResource {
       });
     const primaryAddress = addressOf(primary.name);
 
+    // Zones from the residency model: the admin account and the database port are for the
+    // members in the Fortress (and the primary's own host); a Fleet host never gets them.
+    const policy = {
+      ...defaultResidencyPolicy(),
+      ...(args.residency?.allowedCountries ? { allowedCountries: args.residency.allowedCountries } : {}),
+    };
+    const zones = new Map(nodes.map((n) => [n.name, zoneOf(n, policy)]));
+    const members = all.map(({ h }) => h.name);
+    const declarations = mySqlMeshPorts(
+      `GtidMySql "${name}"`,
+      members,
+      port,
+      adminHosts,
+      isPersonalData(dataClass),
+    );
+    const memberAddresses = pulumi.all(Object.fromEntries(members.map((m) => [m, addressOf(m)])));
+    const checkedAddresses = memberAddresses.apply((a) => {
+      const problems = checkMeshSources(
+        adminHosts,
+        members.map((m) => ({ name: m, zone: zones.get(m) ?? Zone.Fleet, address: a[m] })),
+      );
+      if (problems.length > 0) {
+        throw new pulumi.ResourceError(`GtidMySql "${name}": adminHosts: ${problems.join("; ")}`, this);
+      }
+      return a;
+    });
+    const hostsOfAccounts = checkedAddresses.apply((a) =>
+      accountHosts(
+        a,
+        primary.name,
+        replicas.map((r) => r.name),
+        members.filter((m) => zones.get(m) === Zone.Fortress),
+        adminHosts,
+      ),
+    );
+
     let previousConfig: remote.Command | undefined;
     let primaryAccounts: remote.Command | undefined;
     for (const { h, role } of all) {
@@ -204,6 +262,15 @@ export class GtidMySql extends pulumi.ComponentResource {
           create: user.apply((u) => bashCommand(renderInstallScript(flavour), u, "fortress-mysql-install")),
         },
         { parent: this, dependsOn: h.ready ? [h.ready] : [] },
+      );
+      // The database port on this node, from the members (and adminHosts) only.
+      const firewall = meshFirewallStep(
+        this,
+        name,
+        h,
+        meshDropInPath("mysql", name),
+        checkedAddresses.apply((a) => renderMeshDropIn(name, meshAllowsOn(node, declarations, zones), a)),
+        [...(h.ready ? [h.ready] : []), ...(args.meshReady ?? [])],
       );
 
       const myCnf = address.apply((bindAddress) =>
@@ -251,7 +318,12 @@ export class GtidMySql extends pulumi.ComponentResource {
         },
         {
           parent: this,
-          dependsOn: [install, ...(args.meshReady ?? []), ...(previousConfig ? [previousConfig] : [])],
+          dependsOn: [
+            install,
+            firewall,
+            ...(args.meshReady ?? []),
+            ...(previousConfig ? [previousConfig] : []),
+          ],
           additionalSecretOutputs: ["stdout"],
         },
       );
@@ -263,10 +335,10 @@ export class GtidMySql extends pulumi.ComponentResource {
         {
           connection: h.connection,
           create: pulumi
-            .all([address, source, user])
-            .apply(([a, s, u]) =>
+            .all([source, user, hostsOfAccounts])
+            .apply(([s, u, hosts]) =>
               bashCommand(
-                renderReplicationScript({ flavour, role, address: a, port, source: s }),
+                renderReplicationScript({ flavour, role, source: s, accountHosts: hosts }),
                 u,
                 "fortress-mysql-replication",
               ),
@@ -443,8 +515,28 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
   const nodes = all.flatMap(
     ({ h, path }) => checkResidencyNode(problems, h.name, h.placement, `${path}.placement`) ?? [],
   );
+  const adminHosts = args.adminHosts ?? [];
+  adminHosts.forEach((a, i) =>
+    problems.check(
+      typeof a === "string" && net.isIPv4(a),
+      `adminHosts[${i}]`,
+      `${JSON.stringify(a)} is not an IPv4 address; give a host's mesh address (an account is never bound to "%" or a pattern)`,
+    ),
+  );
   problems.throwIfAny(`GtidMySql "${name}"`);
-  return { primary, replicas, all, flavour, port, meshInterface, retentionDays, dataClass, serverIds, nodes };
+  return {
+    primary,
+    replicas,
+    all,
+    flavour,
+    port,
+    meshInterface,
+    retentionDays,
+    dataClass,
+    serverIds,
+    nodes,
+    adminHosts: [...new Set(adminHosts)].sort(),
+  };
 }
 
 /** A node's mesh address: present, and an IP address the server can bind. Strings only; outputs are checked once known. */

@@ -3,11 +3,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { InputProblems } from "../../sdk/errors";
-import { checkK3sVersion, k3sConfig, planK3sJoin, renderYaml } from "../../sdk/k3s";
-import { ResidencyArgs, checkResidencyNode, enforceResidency } from "../../sdk/residency";
+import { checkK3sVersion, k3sConfig, k3sMeshPorts, planK3sJoin, renderYaml } from "../../sdk/k3s";
+import {
+  ResidencyArgs,
+  checkResidencyNode,
+  defaultResidencyPolicy,
+  enforceResidency,
+} from "../../sdk/residency";
+import { meshAllowsOn, meshDropInPath, renderMeshDropIn, zoneOf } from "../../sdk/zones";
 import { bashCommand } from "../../sdk/scripts/render";
 import { checkHost, checkInterfaceName } from "../../sdk/validate";
 import { HostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
+import { meshFirewallStep } from "../kvmNode/meshFirewall";
 import {
   TOKEN_FILE,
   renderConfigureScript,
@@ -121,6 +128,18 @@ export class K3sCluster extends pulumi.ComponentResource {
       `K3sCluster "${name}"`,
     );
 
+    // The mesh ports the cluster needs, per node, from the sources its zone admits.
+    const policy = {
+      ...defaultResidencyPolicy(),
+      ...(args.residency?.allowedCountries ? { allowedCountries: args.residency.allowedCountries } : {}),
+    };
+    const zones = new Map(nodes.map((n) => [n.name, zoneOf(n, policy)]));
+    const declarations = k3sMeshPorts(
+      `K3sCluster "${name}"`,
+      servers.map((s) => s.name),
+      agents.map((a) => a.name),
+    );
+
     const labels = Object.fromEntries(nodes.map((n) => [n.name, n.labels]));
     const plans = planK3sJoin(
       servers.map((s) => s.name),
@@ -158,6 +177,14 @@ export class K3sCluster extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [...(host.ready ? [host.ready] : []), ...(previous ? [previous] : [])] },
       );
+      const firewall = meshFirewallStep(
+        this,
+        name,
+        host,
+        meshDropInPath("k3s", name),
+        addresses.apply((a) => renderMeshDropIn(name, meshAllowsOn(plan.name, declarations, zones), a)),
+        host.ready ? [host.ready] : [],
+      );
       const config = pulumi
         .all([addresses, host.publicAddress, apiEndpoint])
         .apply(([addr, publicAddress, endpoint]) => {
@@ -189,7 +216,7 @@ export class K3sCluster extends pulumi.ComponentResource {
           // The token reaches the host on standard input only.
           stdin: secretToken.apply((t) => `${t}\n`),
         },
-        { parent: this, dependsOn: [install] },
+        { parent: this, dependsOn: [install, firewall] },
       );
     }
 
