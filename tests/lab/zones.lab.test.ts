@@ -17,8 +17,12 @@ const PRIMARY = "alfa";
 const FLEET = "charlie";
 const OSLO: Placement = { country: "NO", provider: "coolvds", region: "no-oslo-1", site: "lab" };
 const FLEET_PLACEMENT: Placement = { provider: "aws", region: "eu-north-1", site: "lab" };
-/** The ports the matrix tries: the database, the K3s API, the kubelet, etcd, and one nobody declares. */
-const PORTS = [3306, 6443, 10250, 2379, 8080];
+/**
+ * The ports the matrix tries: SSH (the baseline opens it to everyone), the database, the K3s API,
+ * the kubelet, etcd, and one nobody declares.
+ */
+const PORTS = [22, 3306, 6443, 10250, 2379, 8080];
+const SSH = 22;
 const PROBE_SECONDS = 2;
 
 type Probe = "open" | "closed" | "dropped";
@@ -110,7 +114,7 @@ describe("zones on the mesh, on the lab (a Fleet node among Fortress nodes)", fu
     return result;
   }
 
-  /** Every ordered pair, every port of PORTS; printed as a matrix. Bounded: 4·3·5 probes, 2 s each, in parallel per source. */
+  /** Every ordered pair, every port of PORTS; printed as a matrix. Bounded: 4·3·6 probes, 2 s each, in parallel per source. */
   async function matrix(): Promise<Record<string, Record<string, Record<number, Probe>>>> {
     const start = Date.now();
     const rows = await Promise.all(
@@ -126,12 +130,12 @@ describe("zones on the mesh, on the lab (a Fleet node among Fortress nodes)", fu
     const zone = (n: string) => (n === FLEET ? "fleet" : "fortress");
     const lines = [
       `    reachability over the mesh (${PORTS.join(", ")}/tcp; ${NAMES.length * (NAMES.length - 1) * PORTS.length} probes in ${((Date.now() - start) / 1000).toFixed(1)} s):`,
-      `    ${"from -> to".padEnd(34)}${PORTS.map((p) => String(p).padEnd(9)).join("")}`,
+      `    ${"from -> to".padEnd(40)}${PORTS.map((p) => String(p).padEnd(9)).join("")}`,
     ];
     for (const from of NAMES)
       for (const to of NAMES.filter((t) => t !== from))
         lines.push(
-          `    ${`${from} (${zone(from)}) -> ${to} (${zone(to)})`.padEnd(34)}${PORTS.map((p) => m[from][to][p].padEnd(9)).join("")}`,
+          `    ${`${from} (${zone(from)}) -> ${to} (${zone(to)})`.padEnd(40)}${PORTS.map((p) => m[from][to][p].padEnd(9)).join("")}`,
         );
     console.log(lines.join("\n"));
     return m;
@@ -169,7 +173,10 @@ describe("zones on the mesh, on the lab (a Fleet node among Fortress nodes)", fu
   it("prints the reachability matrix: the Fleet reaches nothing undeclared, a non-member no database", async () => {
     const m = await matrix();
     for (const to of NAMES.filter((n) => n !== FLEET)) {
-      for (const p of PORTS) assert.strictEqual(m[FLEET][to][p], "dropped", `${FLEET} -> ${to}:${p}`);
+      for (const p of PORTS.filter((x) => x !== SSH))
+        assert.strictEqual(m[FLEET][to][p], "dropped", `${FLEET} -> ${to}:${p}`);
+      // SSH is open to everyone by the baseline, the mesh no exception.
+      assert.strictEqual(m[FLEET][to][SSH], "open");
     }
     assert.strictEqual(m.bravo.alfa[3306], "open");
     assert.strictEqual(m.alfa.bravo[3306], "open");
