@@ -263,16 +263,6 @@ export class GtidMySql extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: h.ready ? [h.ready] : [] },
       );
-      // The database port on this node, from the members (and adminHosts) only.
-      const firewall = meshFirewallStep(
-        this,
-        name,
-        h,
-        meshDropInPath("mysql", name),
-        checkedAddresses.apply((a) => renderMeshDropIn(name, meshAllowsOn(node, declarations, zones), a)),
-        [...(h.ready ? [h.ready] : []), ...(args.meshReady ?? [])],
-      );
-
       const myCnf = address.apply((bindAddress) =>
         renderMyCnf(
           mySqlConfig({
@@ -318,16 +308,23 @@ export class GtidMySql extends pulumi.ComponentResource {
         },
         {
           parent: this,
-          dependsOn: [
-            install,
-            firewall,
-            ...(args.meshReady ?? []),
-            ...(previousConfig ? [previousConfig] : []),
-          ],
+          dependsOn: [install, ...(args.meshReady ?? []), ...(previousConfig ? [previousConfig] : [])],
           additionalSecretOutputs: ["stdout"],
         },
       );
       previousConfig = config;
+
+      // The database port on this node, from the members (and adminHosts) only. After the server
+      // runs with its configuration: a port change that fails leaves the firewall as it was, so
+      // the replicas reconnect to the server that came back.
+      const firewall = meshFirewallStep(
+        this,
+        name,
+        h,
+        meshDropInPath("mysql", name),
+        checkedAddresses.apply((a) => renderMeshDropIn(name, meshAllowsOn(node, declarations, zones), a)),
+        [config],
+      );
 
       const source = role === "replica" ? primaryAddress.apply((host) => ({ host, port })) : undefined;
       const replication = new remote.Command(
@@ -352,7 +349,7 @@ export class GtidMySql extends pulumi.ComponentResource {
         },
         {
           parent: this,
-          dependsOn: [config, ...(role === "replica" && primaryAccounts ? [primaryAccounts] : [])],
+          dependsOn: [config, firewall, ...(role === "replica" && primaryAccounts ? [primaryAccounts] : [])],
           additionalSecretOutputs: ["stdout"],
         },
       );

@@ -334,30 +334,29 @@ describe("GtidMySql", () => {
     const mesh = ["mesh-osl-1-config", "mesh-osl-2-config", "mesh-osl-3-config"];
     assert.deepStrictEqual(await dependsOnNames("db-osl-1-install"), ["osl-1-ready"]);
     assert.deepStrictEqual(await dependsOnNames("db-osl-2-install"), []);
-    // The database port is open to the members before any server starts on it.
-    assert.deepStrictEqual(await dependsOnNames("db-osl-1-firewall"), [...mesh, "osl-1-ready"]);
-    assert.deepStrictEqual(await dependsOnNames("db-osl-2-firewall"), mesh);
-    assert.deepStrictEqual(await dependsOnNames("db-osl-1-config"), [
-      "db-osl-1-firewall",
-      "db-osl-1-install",
-      ...mesh,
-    ]);
+    assert.deepStrictEqual(await dependsOnNames("db-osl-1-config"), ["db-osl-1-install", ...mesh]);
     assert.deepStrictEqual(await dependsOnNames("db-osl-2-config"), [
       "db-osl-1-config",
-      "db-osl-2-firewall",
       "db-osl-2-install",
       ...mesh,
     ]);
     assert.deepStrictEqual(await dependsOnNames("db-osl-3-config"), [
       "db-osl-2-config",
-      "db-osl-3-firewall",
       "db-osl-3-install",
       ...mesh,
     ]);
-    assert.deepStrictEqual(await dependsOnNames("db-osl-1-accounts"), ["db-osl-1-config"]);
+    // The database port opens once the server runs with its configuration (a failed port change
+    // leaves the firewall as it was), and before anyone connects to it.
+    assert.deepStrictEqual(await dependsOnNames("db-osl-1-firewall"), ["db-osl-1-config"]);
+    assert.deepStrictEqual(await dependsOnNames("db-osl-2-firewall"), ["db-osl-2-config"]);
+    assert.deepStrictEqual(await dependsOnNames("db-osl-1-accounts"), [
+      "db-osl-1-config",
+      "db-osl-1-firewall",
+    ]);
     assert.deepStrictEqual(await dependsOnNames("db-osl-2-replication"), [
       "db-osl-1-accounts",
       "db-osl-2-config",
+      "db-osl-2-firewall",
     ]);
   });
 

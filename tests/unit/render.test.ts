@@ -40,8 +40,10 @@ describe("the offline render", function () {
       before("k3s-osl-1-configure", "k3s-kubeconfig");
       before("mesh-osl-1-config", "db-osl-1-config");
       before("db-osl-1-install", "db-osl-1-config");
-      // Each component's mesh ports are open before its service starts on them.
-      before("db-osl-1-firewall", "db-osl-1-config");
+      // The mesh ports open before anyone connects: the database's once its server runs with the
+      // new configuration, k3s's before it starts.
+      before("db-osl-1-config", "db-osl-1-firewall");
+      before("db-osl-1-firewall", "db-osl-1-accounts");
       before("k3s-osl-1-firewall", "k3s-osl-1-configure");
       before("db-osl-1-config", "db-osl-1-accounts");
       for (const host of ["osl-2", "osl-3", "dr-1", "fleet-1", "fleet-2"]) {
