@@ -4,3 +4,5 @@ export { FortressInputError, InputProblem } from "./sdk/errors";
 export * from "./sdk/residency";
 export { DEFAULT_SYSCTL, BASELINE_PACKAGES, SysctlSetting } from "./sdk/host";
 export * as testing from "./sdk/testing/mocks";
+export * from "./sdk/zones";
+export { meshFirewallStep } from "./components/kvmNode/meshFirewall";

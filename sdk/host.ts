@@ -161,8 +161,9 @@ const nftSet = (name: string, type: string, elements: readonly (string | number)
 /**
  * The firewall as one nftables file, loaded atomically: it (re)creates only the `inet fortress`
  * table and leaves any other table alone. Established connections and the SSH port come first,
- * so the session that applies it survives. Other components add ports to the sets through
- * drop-in files in /etc/fortress/firewall.d.
+ * so the session that applies it survives. Other components add ports to the sets, and rules with
+ * sets of source addresses to the `mesh_in` chain, through drop-in files in
+ * /etc/fortress/firewall.d; they are always loaded with this file, as one transaction.
  */
 export function renderFirewallRuleset(fw: FirewallSpec): string {
   const tcp = uniqueSorted([fw.sshPort, ...fw.tcpPorts]);
@@ -175,6 +176,10 @@ export function renderFirewallRuleset(fw: FirewallSpec): string {
     nftSet("tcp_ports", "inet_service", tcp) +
       nftSet("udp_ports", "inet_service", fw.udpPorts) +
       nftSet("trusted_ifaces", "ifname", fw.trustedInterfaces) +
+      // The mesh interface (WireGuardMesh adds it): not trusted, its traffic goes through mesh_in,
+      // where each component's drop-in allows its ports from the sources it names.
+      nftSet("mesh_ifaces", "ifname", []) +
+      "  chain mesh_in {\n  }\n" +
       "  chain input {",
     "    type filter hook input priority filter; policy drop;",
     "    ct state established,related accept",
@@ -183,6 +188,7 @@ export function renderFirewallRuleset(fw: FirewallSpec): string {
     "    meta l4proto { icmp, ipv6-icmp } accept",
     "    udp dport 546 ip6 saddr fe80::/10 accept",
     "    iifname @trusted_ifaces accept",
+    "    iifname @mesh_ifaces jump mesh_in",
     "    udp dport @udp_ports accept",
     "  }",
     "}",

@@ -1,3 +1,4 @@
+import { MeshPortDeclaration } from "./zones";
 import { InputProblems } from "./errors";
 
 /** A k3s release as the project tags it: v1.31.4+k3s1 (the +k3sN suffix is required). */
@@ -94,4 +95,69 @@ export function renderYaml(config: Readonly<Record<string, YamlValue>>): string 
       return `${key}:\n${value.map((v) => `  - ${JSON.stringify(v)}\n`).join("")}`;
     })
     .join("");
+}
+
+/** The ports k3s listens on over the mesh. flannel's default backend (vxlan) is what k3sConfig leaves in place. */
+export const K3S_PORTS = Object.freeze({
+  API: 6443,
+  FLANNEL_VXLAN: 8472,
+  KUBELET: 10250,
+  ETCD_CLIENT: 2379,
+  ETCD_PEER: 2380,
+});
+
+/**
+ * What a cluster opens on the mesh. The Fleet reaches only the API server (agents register and
+ * watch there) and the CNI overlay (flannel's VXLAN carries pod traffic between all nodes); the
+ * kubelet only from the servers (logs, exec, metrics go through the API server); embedded etcd
+ * (HA, three or more servers) only between the servers.
+ */
+export function k3sMeshPorts(
+  component: string,
+  servers: readonly string[],
+  agents: readonly string[],
+): MeshPortDeclaration[] {
+  const all = [...servers, ...agents];
+  const p = K3S_PORTS;
+  const declarations: MeshPortDeclaration[] = [
+    {
+      component,
+      service: "k3s-api",
+      protocol: "tcp",
+      ports: [p.API, p.API],
+      on: servers,
+      from: all,
+      fleet: true,
+    },
+    {
+      component,
+      service: "flannel-vxlan",
+      protocol: "udp",
+      ports: [p.FLANNEL_VXLAN, p.FLANNEL_VXLAN],
+      on: all,
+      from: all,
+      fleet: true,
+    },
+    {
+      component,
+      service: "kubelet",
+      protocol: "tcp",
+      ports: [p.KUBELET, p.KUBELET],
+      on: all,
+      from: servers,
+      fleet: false,
+    },
+  ];
+  if (servers.length > 1) {
+    declarations.push({
+      component,
+      service: "etcd",
+      protocol: "tcp",
+      ports: [p.ETCD_CLIENT, p.ETCD_PEER],
+      on: servers,
+      from: servers,
+      fleet: false,
+    });
+  }
+  return declarations;
 }

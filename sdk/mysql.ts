@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import * as net from "net";
 import { InputProblems } from "./errors";
+import { MeshPortDeclaration } from "./zones";
 
 /** Which server a GtidMySql runs: the two speak different GTID dialects. */
 export enum MySqlFlavour {
@@ -260,4 +261,58 @@ export function checkBindAddress(problems: InputProblems, value: string, propert
     propertyPath,
     `${JSON.stringify(value)} is not an IP address; give each node's mesh address (WireGuardMesh.addresses)`,
   );
+}
+
+/** Where each account may log in from: MySQL `'user'@'host'` hosts, IP literals only, never `%`. */
+export interface AccountHosts {
+  /** The admin account: the primary's own host and the Fortress members, plus what the config allows. */
+  readonly admin: readonly string[];
+  /** The replication account: the replicas' mesh addresses, nothing else. */
+  readonly replication: readonly string[];
+}
+
+/**
+ * The one place an account is bound to where it is used. `fortressMembers` are the database's
+ * nodes in the Fortress zone (a Fleet node never gets the admin account); `extraAdminHosts` are
+ * what the config allows besides (addresses, checked by the caller). Sorted, each once.
+ */
+export function accountHosts(
+  addresses: Readonly<Record<string, string>>,
+  primary: string,
+  replicas: readonly string[],
+  fortressMembers: readonly string[],
+  extraAdminHosts: readonly string[] = [],
+): AccountHosts {
+  const sorted = (xs: readonly (string | undefined)[]) =>
+    [...new Set(xs.filter((x): x is string => !!x))].sort();
+  return {
+    admin: sorted([addresses[primary], ...fortressMembers.map((n) => addresses[n]), ...extraAdminHosts]),
+    replication: sorted(replicas.map((r) => addresses[r])),
+  };
+}
+
+/**
+ * The database port on the mesh: on every member, from every member (replication and the admin's
+ * hosts), plus the extra admin hosts. Not open to the Fleet: a member in the Fleet (possible only
+ * for data that is not personal) is let in only when the data is not personal.
+ */
+export function mySqlMeshPorts(
+  component: string,
+  members: readonly string[],
+  port: number,
+  extraSources: readonly string[],
+  personal: boolean,
+): MeshPortDeclaration[] {
+  return [
+    {
+      component,
+      service: "mysql",
+      protocol: "tcp",
+      ports: [port, port],
+      on: [...members],
+      from: [...members],
+      fromCidrs: [...extraSources],
+      fleet: !personal,
+    },
+  ];
 }

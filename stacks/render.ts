@@ -9,7 +9,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { FortressInputError } from "../sdk/errors";
 import { programFacts } from "../sdk/policy/facts";
+import { reachabilitySection } from "../sdk/reachability";
 import { residencyReport, reportMarkdown } from "../sdk/report";
+import { defaultResidencyPolicy } from "../sdk/residency";
 import { scriptOfCommand } from "../sdk/scripts/render";
 import { FortressMocks, RecordedResource, installMocks, settle } from "../sdk/testing/mocks";
 
@@ -129,7 +131,16 @@ export async function render(
   const allowed = (config["fortress:allowedCountries"] as string[] | undefined) ?? ["NO"];
   const enforcement = (config["fortress:enforcement"] as Record<string, never> | undefined) ?? {};
   const report = residencyReport(stack, facts.deployment, { allowedCountries: allowed, enforcement });
-  write("residency-report.md", reportMarkdown(report));
+  // Who can reach what over the mesh: from the components' own port declarations.
+  const reachability = reachabilitySection(
+    // Hosts only: not the stand-ins the facts judge Kubernetes workloads with.
+    facts.deployment.nodes.filter((n) => /^[a-z][a-z0-9-]*$/.test(n.name)),
+    mocks.resources
+      .filter((r) => r.type.startsWith("fortress:index:"))
+      .map((r) => ({ type: r.type, name: r.name, props: r.inputs })),
+    { ...defaultResidencyPolicy(), allowedCountries: allowed },
+  );
+  write("residency-report.md", `${reportMarkdown(report).trimEnd()}\n\n${reachability}`);
   write("residency-report.json", JSON.stringify(report, null, 2) + "\n");
   const problems = report.verdicts
     .filter((v) => v.verdict === "fail")

@@ -1,3 +1,4 @@
+import * as net from "net";
 import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -8,9 +9,11 @@ import {
   MySqlFlavour,
   MySqlRole,
   REPLICATION_USER,
+  accountHosts,
   checkBindAddress,
   checkFlavour,
   mySqlConfig,
+  mySqlMeshPorts,
   planServerIds,
   renderMyCnf,
 } from "../../sdk/mysql";
@@ -19,14 +22,25 @@ import {
   Deployment,
   ResidencyArgs,
   Violation,
+  defaultResidencyPolicy,
   enforceResidency,
   gtidMySqlResidency,
+  isPersonalData,
   parseDataClass,
 } from "../../sdk/residency";
+import {
+  Zone,
+  checkMeshSources,
+  meshAllowsOn,
+  meshDropInPath,
+  renderMeshDropIn,
+  zoneOf,
+} from "../../sdk/zones";
 import { bashCommand } from "../../sdk/scripts/render";
 import { checkInterfaceName, checkPort, checkComponentName, checkKeys, expect } from "../../sdk/validate";
 import { endpointOf } from "../../sdk/wireguard";
 import { HostArgs, checkHostArgs, sshUser } from "../kvmNode/kvmNode";
+import { meshFirewallStep } from "../kvmNode/meshFirewall";
 import {
   renderConfigureScript,
   renderInstallScript,
@@ -65,6 +79,13 @@ export interface GtidMySqlArgs {
    * that, must be seeded from a backup first.
    */
   readonly binlogRetentionDays?: number;
+  /**
+   * Mesh addresses the admin account may also log in from, and that may reach the database port
+   * (e.g. an operator's Fortress host outside the database). Default none: the admin account logs
+   * in only from the primary's own host and the members in the Fortress zone. IP addresses only;
+   * never `%`, never a Fleet member's address. Changing it rewrites the accounts and the firewall.
+   */
+  readonly adminHosts?: string[];
 }
 
 const NODE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
@@ -85,6 +106,7 @@ export const GTID_MYSQL_KEYS = [
   "residency",
   "serverIds",
   "binlogRetentionDays",
+  "adminHosts",
 ];
 
 /**
@@ -116,8 +138,20 @@ export class GtidMySql extends pulumi.ComponentResource {
   constructor(name: string, args: GtidMySqlArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fortress:index:GtidMySql", name, args, opts);
 
-    const { primary, replicas, all, flavour, port, meshInterface, retentionDays, serverIds, residency } =
-      resolveArgs(name, args);
+    const {
+      primary,
+      replicas,
+      all,
+      flavour,
+      port,
+      meshInterface,
+      retentionDays,
+      dataClass,
+      serverIds,
+      residency,
+      adminHosts,
+    } = resolveArgs(name, args);
+    const nodes = residency.nodes;
     // Where the primary and each replica keep the data is checked before any host is touched.
     this.warnAbout(
       enforceResidency(
@@ -172,6 +206,42 @@ export class GtidMySql extends pulumi.ComponentResource {
       });
     const primaryAddress = addressOf(primary.name);
 
+    // Zones from the residency model: the admin account and the database port are for the
+    // members in the Fortress (and the primary's own host); a Fleet host never gets them.
+    const policy = {
+      ...defaultResidencyPolicy(),
+      ...(args.residency?.allowedCountries ? { allowedCountries: args.residency.allowedCountries } : {}),
+    };
+    const zones = new Map(nodes.map((n) => [n.name, zoneOf(n, policy)]));
+    const members = all.map(({ h }) => h.name);
+    const declarations = mySqlMeshPorts(
+      `GtidMySql "${name}"`,
+      members,
+      port,
+      adminHosts,
+      isPersonalData(dataClass),
+    );
+    const memberAddresses = pulumi.all(Object.fromEntries(members.map((m) => [m, addressOf(m)])));
+    const checkedAddresses = memberAddresses.apply((a) => {
+      const problems = checkMeshSources(
+        adminHosts,
+        members.map((m) => ({ name: m, zone: zones.get(m) ?? Zone.Fleet, address: a[m] })),
+      );
+      if (problems.length > 0) {
+        throw new pulumi.ResourceError(`GtidMySql "${name}": adminHosts: ${problems.join("; ")}`, this);
+      }
+      return a;
+    });
+    const hostsOfAccounts = checkedAddresses.apply((a) =>
+      accountHosts(
+        a,
+        primary.name,
+        replicas.map((r) => r.name),
+        members.filter((m) => zones.get(m) === Zone.Fortress),
+        adminHosts,
+      ),
+    );
+
     let previousConfig: remote.Command | undefined;
     let primaryAccounts: remote.Command | undefined;
     for (const { h, role } of all) {
@@ -216,7 +286,6 @@ export class GtidMySql extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: h.ready ? [h.ready] : [] },
       );
-
       const myCnf = address.apply((bindAddress) =>
         renderMyCnf(
           mySqlConfig({
@@ -268,16 +337,28 @@ export class GtidMySql extends pulumi.ComponentResource {
       );
       previousConfig = config;
 
+      // The database port on this node, from the members (and adminHosts) only. After the server
+      // runs with its configuration: a port change that fails leaves the firewall as it was, so
+      // the replicas reconnect to the server that came back.
+      const firewall = meshFirewallStep(
+        this,
+        name,
+        h,
+        meshDropInPath("mysql", name),
+        checkedAddresses.apply((a) => renderMeshDropIn(name, meshAllowsOn(node, declarations, zones), a)),
+        [config],
+      );
+
       const source = role === "replica" ? primaryAddress.apply((host) => ({ host, port })) : undefined;
       const replication = new remote.Command(
         role === "primary" ? `${name}-${node}-accounts` : `${name}-${node}-replication`,
         {
           connection: h.connection,
           create: pulumi
-            .all([address, source, user])
-            .apply(([a, s, u]) =>
+            .all([source, user, hostsOfAccounts])
+            .apply(([s, u, hosts]) =>
               bashCommand(
-                renderReplicationScript({ flavour, role, address: a, port, source: s }),
+                renderReplicationScript({ flavour, role, source: s, accountHosts: hosts }),
                 u,
                 "fortress-mysql-replication",
               ),
@@ -291,7 +372,7 @@ export class GtidMySql extends pulumi.ComponentResource {
         },
         {
           parent: this,
-          dependsOn: [config, ...(role === "replica" && primaryAccounts ? [primaryAccounts] : [])],
+          dependsOn: [config, firewall, ...(role === "replica" && primaryAccounts ? [primaryAccounts] : [])],
           additionalSecretOutputs: ["stdout"],
         },
       );
@@ -416,6 +497,14 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
   const residency: Deployment = primary
     ? gtidMySqlResidency(problems, name, primary, replicas, dataClass)
     : { nodes: [] };
+  const adminHosts = args.adminHosts ?? [];
+  adminHosts.forEach((a, i) =>
+    problems.check(
+      typeof a === "string" && net.isIPv4(a),
+      `adminHosts[${i}]`,
+      `${JSON.stringify(a)} is not an IPv4 address; give a host's mesh address (an account is never bound to "%" or a pattern)`,
+    ),
+  );
   problems.throwIfAny(`GtidMySql "${name}"`);
   // After throwIfAny the primary is there: its absence is a problem.
   return {
@@ -426,8 +515,10 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
     port,
     meshInterface,
     retentionDays,
+    dataClass,
     serverIds,
     residency,
+    adminHosts: [...new Set(adminHosts)].sort(),
   };
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fortress GtidMySql: replication. On the primary, the admin and replication accounts (the
-# replication account may only replicate, and only over TLS); their passwords come on standard
+# Fortress GtidMySql: replication. On the primary, the admin and replication accounts, each bound
+# to the mesh addresses it is used from, never '%' (the replication account may only replicate,
+# only over TLS, only from the replicas); their passwords come on standard
 # input and reach the server through the client's standard input or a mode 0600 option file, never
 # a command line or the binary log. On a replica, the replication source: GTID auto-positioning
 # over TLS verified against the CA, quick reconnects; it is (re)pointed only when what it
@@ -13,13 +14,12 @@ ROLE=@@ROLE@@
 CLIENT=@@CLIENT@@
 ADMIN_USER=@@ADMIN_USER@@
 REPLICATION_USER=@@REPLICATION_USER@@
-ADDRESS=@@ADDRESS@@
-PORT=@@PORT@@
-CA_FILE=@@CA_FILE@@
 CHANGE_SOURCE=@@CHANGE_SOURCE@@
 PASSWORD_MARK=@@PASSWORD_MARK@@
 SOURCE_HOST=@@SOURCE_HOST@@
 CONNECT_TIMEOUT=@@CONNECT_TIMEOUT@@
+ADMIN_HOSTS=@@ADMIN_HOSTS@@
+REPLICATION_HOSTS=@@REPLICATION_HOSTS@@
 
 # @fortress-common
 # @gtid-mysql-helpers
@@ -29,51 +29,61 @@ state_dir=$FORTRESS_STATE_DIR/mysql
 install -d -m 0700 "$state_dir"
 wait_ready || die "the server does not answer on its socket; the configure step has not run"
 
-# True when USER logs in with PASSWORD over TLS on the mesh address, the certificate checked
-# against the CA (MySQL 8.0 salts its hashes, so trying is the only way to compare). The password
-# goes in an option file of mode 0600 that lives for this check only.
-logs_in() {
-  local user=$1 password=$2 file status=0
-  file=$(mktemp)
-  printf '[client]\nuser=%s\npassword=%s\nhost=%s\nport=%s\nssl-mode=VERIFY_IDENTITY\nssl-ca=%s\n' \
-    "$user" "$password" "$ADDRESS" "$PORT" "$CA_FILE" >"$file"
-  "$CLIENT" --defaults-file="$file" --batch -e "SELECT 1" >/dev/null 2>&1 || status=$?
-  rm -f "$file"
-  return "$status"
-}
-
-# Makes USER@'%' exist with PASSWORD, TLS required or not, and its privileges. Checks first, and
-# writes only when something differs: every write goes to the binary log and to the replicas.
+# Makes USER exist at each of HOSTS (mesh addresses, never '%') with PASSWORD, TLS required or
+# not, and its privileges; then drops USER at every other host, so an account an earlier deployment
+# made at '%' (or one of a replica that left) goes, but only after the accounts at the new hosts are
+# there. A session already logged in stays (neither server closes it on DROP USER): a replica keeps
+# replicating, and its next connection finds the account at its own address. Checks first, and
+# writes only what differs: every write goes to the binary log and to the replicas.
 ensure_account() {
-  local user=$1 password=$2 require=$3 privileges=$4 wanted current hash identified statements
+  local user=$1 password=$2 require=$3 privileges=$4 hosts=$5
+  local wanted_rights current hash="" identified statements="" host grant_option="" stale
+  local fingerprint="" fingerprint_file=$state_dir/account-$user.sha256
+  [[ $user == "$ADMIN_USER" ]] && grant_option=" WITH GRANT OPTION"
+  wanted_rights="$([[ $require == SSL ]] && echo ANY) $([[ $user == "$ADMIN_USER" ]] && echo Y || echo N) Y"
   if [[ $FLAVOUR == mariadb ]]; then
     # MariaDB logs CREATE/ALTER USER ... IDENTIFIED BY as written: give it the hash instead.
     hash=$(sql_secret "SELECT PASSWORD('$password')" "$password")
     identified="IDENTIFIED BY PASSWORD '$hash'"
-    current=$(sql <<<"SELECT authentication_string, ssl_type, Grant_priv, Repl_slave_priv FROM mysql.user
-      WHERE User = '$user' AND Host = '%'" | tr '\t' ' ')
-    wanted="$hash $([[ $require == SSL ]] && echo ANY) $([[ $user == "$ADMIN_USER" ]] && echo Y || echo N) Y"
-    if [[ $user == "$ADMIN_USER" ]] &&
-      sql <<<"SHOW GRANTS FOR '$user'@'%'" 2>/dev/null | grep -Eq 'ALL PRIVILEGES|READ_ONLY ADMIN'; then
-      current=read-only-admin
-    fi
   else
-    # MySQL writes these statements to the binary log with the password hashed.
+    # MySQL writes these statements to the binary log with the password hashed. It salts its
+    # hashes, so what the accounts were last set with is kept here as a hash only root can read.
     identified="IDENTIFIED BY '$password'"
-    current=$(sql <<<"SELECT ssl_type, Grant_priv, Repl_slave_priv FROM mysql.user
-      WHERE User = '$user' AND Host = '%'" | tr '\t' ' ')
-    wanted="$([[ $require == SSL ]] && echo ANY) $([[ $user == "$ADMIN_USER" ]] && echo Y || echo N) Y"
-    [[ -z $current ]] || logs_in "$user" "$password" || current=wrong-password
+    fingerprint=$(printf '%s\n%s\n%s\n' "$user" "$hosts" "$password" | sha256sum | cut -d' ' -f1)
   fi
-  [[ $current != "$wanted" ]] || return 1
-  statements="CREATE USER IF NOT EXISTS '$user'@'%' $identified REQUIRE $require;
-ALTER USER '$user'@'%' $identified REQUIRE $require;
-GRANT $privileges ON *.* TO '$user'@'%'$([[ $user == "$ADMIN_USER" ]] && echo ' WITH GRANT OPTION');"
-  # The admin account may write, but not on a read-only replica (MariaDB's READ_ONLY ADMIN would).
-  if [[ $FLAVOUR == mariadb && $user == "$ADMIN_USER" ]]; then
-    statements+=$'\n'"REVOKE READ_ONLY ADMIN ON *.* FROM '$user'@'%';"
-  fi
+  for host in $hosts; do
+    if [[ $FLAVOUR == mariadb ]]; then
+      current=$(sql <<<"SELECT authentication_string, ssl_type, Grant_priv, Repl_slave_priv FROM mysql.user
+        WHERE User = '$user' AND Host = '$host'" | tr '\t' ' ')
+      if [[ $user == "$ADMIN_USER" ]] &&
+        sql <<<"SHOW GRANTS FOR '$user'@'$host'" 2>/dev/null | grep -Eq 'ALL PRIVILEGES|READ_ONLY ADMIN'; then
+        current=read-only-admin
+      fi
+      [[ $current != "$hash $wanted_rights" ]] || continue
+    else
+      current=$(sql <<<"SELECT ssl_type, Grant_priv, Repl_slave_priv FROM mysql.user
+        WHERE User = '$user' AND Host = '$host'" | tr '\t' ' ')
+      [[ $current != "$wanted_rights" || "$(cat "$fingerprint_file" 2>/dev/null)" != "$fingerprint" ]] || continue
+    fi
+    statements+="CREATE USER IF NOT EXISTS '$user'@'$host' $identified REQUIRE $require;
+ALTER USER '$user'@'$host' $identified REQUIRE $require;
+GRANT $privileges ON *.* TO '$user'@'$host'$grant_option;
+"
+    # The admin account may write, but not on a read-only replica (MariaDB's READ_ONLY ADMIN would).
+    if [[ $FLAVOUR == mariadb && $user == "$ADMIN_USER" ]]; then
+      statements+="REVOKE READ_ONLY ADMIN ON *.* FROM '$user'@'$host';
+"
+    fi
+  done
+  while IFS= read -r stale; do
+    [[ -n $stale && " $hosts " != *" $stale "* ]] || continue
+    log "dropping $user@'$stale': the account is bound to ${hosts:-no host} now"
+    statements+="DROP USER '$user'@'$stale';
+"
+  done < <(sql <<<"SELECT Host FROM mysql.user WHERE User = '$user' ORDER BY Host")
+  [[ -n $statements ]] || return 1
   sql_secret "$statements" "$password" "${hash:-$password}" >/dev/null || die "could not set up account $user"
+  [[ -z $fingerprint ]] || install_file "$fingerprint_file" 0600 "$fingerprint" || true
 }
 
 case $FLAVOUR in
@@ -95,8 +105,11 @@ primary)
   IFS= read -r replication_password || true
   check_secret "admin password" "$admin_password"
   check_secret "replication password" "$replication_password"
-  if ensure_account "$ADMIN_USER" "$admin_password" NONE "ALL PRIVILEGES"; then changed admin-account; fi
-  if ensure_account "$REPLICATION_USER" "$replication_password" SSL "REPLICATION SLAVE"; then
+  [[ -n $ADMIN_HOSTS ]] || die "no host to bind the admin account to (the primary's mesh address is missing)"
+  if ensure_account "$ADMIN_USER" "$admin_password" NONE "ALL PRIVILEGES" "$ADMIN_HOSTS"; then
+    changed admin-account
+  fi
+  if ensure_account "$REPLICATION_USER" "$replication_password" SSL "REPLICATION SLAVE" "$REPLICATION_HOSTS"; then
     changed replication-account
   fi
   unset admin_password replication_password

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import {
   ADMIN_USER,
+  AccountHosts,
   BINLOG_DIR,
   CA_FILE,
   CERT_FILE,
@@ -99,11 +100,10 @@ export function renderConfigureScript(c: ConfigureInput): string {
 export interface ReplicationInput {
   readonly flavour: MySqlFlavour;
   readonly role: MySqlRole;
-  /** This node's mesh address and port (the primary checks its accounts there). */
-  readonly address: string;
-  readonly port: number;
   /** The primary, for a replica. */
   readonly source?: ReplicationSource;
+  /** Where each account may log in from (accountHosts); the primary binds them there. */
+  readonly accountHosts?: AccountHosts;
 }
 
 export function renderReplicationScript(r: ReplicationInput): string {
@@ -113,13 +113,12 @@ export function renderReplicationScript(r: ReplicationInput): string {
     CLIENT: flavourFacts(r.flavour).client,
     ADMIN_USER,
     REPLICATION_USER,
-    ADDRESS: r.address,
-    PORT: r.port,
-    CA_FILE,
     CHANGE_SOURCE: r.source ? changeSourceStatement(r.flavour, r.source) : "",
     PASSWORD_MARK,
     SOURCE_HOST: r.source?.host ?? "",
     CONNECT_TIMEOUT: CONNECT_TIMEOUT_SECONDS,
+    ADMIN_HOSTS: (r.accountHosts?.admin ?? []).join(" "),
+    REPLICATION_HOSTS: (r.accountHosts?.replication ?? []).join(" "),
   });
 }
 

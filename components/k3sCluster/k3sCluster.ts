@@ -3,11 +3,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { InputProblems } from "../../sdk/errors";
-import { checkK3sVersion, k3sConfig, planK3sJoin, renderYaml } from "../../sdk/k3s";
-import { ResidencyArgs, enforceResidency, k3sClusterResidency } from "../../sdk/residency";
+import { checkK3sVersion, k3sConfig, k3sMeshPorts, planK3sJoin, renderYaml } from "../../sdk/k3s";
+import {
+  ResidencyArgs,
+  defaultResidencyPolicy,
+  enforceResidency,
+  k3sClusterResidency,
+} from "../../sdk/residency";
+import { meshAllowsOn, meshDropInPath, renderMeshDropIn, zoneOf } from "../../sdk/zones";
 import { bashCommand } from "../../sdk/scripts/render";
 import { checkHost, checkInterfaceName, checkComponentName, checkKeys, expect } from "../../sdk/validate";
 import { HostArgs, checkHostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
+import { meshFirewallStep } from "../kvmNode/meshFirewall";
 import {
   TOKEN_FILE,
   renderConfigureScript,
@@ -152,6 +159,18 @@ export class K3sCluster extends pulumi.ComponentResource {
     enforceResidency(residency, args.residency, "servers", `K3sCluster "${name}"`);
     const nodes = residency.nodes;
 
+    // The mesh ports the cluster needs, per node, from the sources its zone admits.
+    const policy = {
+      ...defaultResidencyPolicy(),
+      ...(args.residency?.allowedCountries ? { allowedCountries: args.residency.allowedCountries } : {}),
+    };
+    const zones = new Map(nodes.map((n) => [n.name, zoneOf(n, policy)]));
+    const declarations = k3sMeshPorts(
+      `K3sCluster "${name}"`,
+      servers.map((s) => s.name),
+      agents.map((a) => a.name),
+    );
+
     const labels = Object.fromEntries(nodes.map((n) => [n.name, n.labels]));
     const plans = planK3sJoin(
       servers.map((s) => s.name),
@@ -189,6 +208,14 @@ export class K3sCluster extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [...(host.ready ? [host.ready] : []), ...(previous ? [previous] : [])] },
       );
+      const firewall = meshFirewallStep(
+        this,
+        name,
+        host,
+        meshDropInPath("k3s", name),
+        addresses.apply((a) => renderMeshDropIn(name, meshAllowsOn(plan.name, declarations, zones), a)),
+        host.ready ? [host.ready] : [],
+      );
       const config = pulumi
         .all([addresses, host.publicAddress, apiEndpoint])
         .apply(([addr, publicAddress, endpoint]) => {
@@ -220,7 +247,7 @@ export class K3sCluster extends pulumi.ComponentResource {
           // The token reaches the host on standard input only.
           stdin: secretToken.apply((t) => `${t}\n`),
         },
-        { parent: this, dependsOn: [install] },
+        { parent: this, dependsOn: [install, firewall] },
       );
     }
 

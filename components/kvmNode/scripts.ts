@@ -29,3 +29,15 @@ export function renderFirewallConfirmScript(spec: HostBaselineSpec): string {
 export function renderTeardownScript(): string {
   return renderScriptFile(template("teardown.sh"), {});
 }
+
+/**
+ * Puts one component's mesh drop-in (see renderMeshDropIn) on a host and reloads the firewall
+ * with it; an empty `dropIn` removes it.
+ */
+export function renderMeshFirewallScript(dropInFile: string, dropIn: string, scriptName: string): string {
+  return renderScriptFile(template("mesh-firewall.sh"), {
+    SCRIPT_NAME: scriptName,
+    DROPIN_FILE: dropInFile,
+    DROPIN: dropIn,
+  });
+}

@@ -33,14 +33,12 @@ private_key=$(<"$KEY_FILE")
 wanted=${CONFIG/"[Interface]"/"[Interface]"$'\n'"PrivateKey = $private_key"}
 unset private_key
 
-# Open the mesh port and trust the mesh interface in the KvmNode firewall (if it has one).
-if install_file "$dropin" 0644 "add element inet fortress udp_ports { $LISTEN_PORT }
-add element inet fortress trusted_ifaces { \"$INTERFACE\" }
+# Open the mesh port in the KvmNode firewall (if it has one) and route what comes in on the mesh
+# interface through its mesh_in chain: only what a component's drop-in allows gets in, per source.
+if install_firewall_dropin "$dropin" "add element inet fortress udp_ports { $LISTEN_PORT }
+add element inet fortress mesh_ifaces { \"$INTERFACE\" }
 "; then
   changed firewall
-  if nft list table inet fortress >/dev/null 2>&1; then
-    nft -f "$dropin"
-  fi
 fi
 
 backup="$FORTRESS_STATE_DIR/backup$conf"

@@ -62,4 +62,31 @@ ensure_packages() {
     die "could not install ${missing[*]}"
   changed "packages(${missing[*]})"
 }
+# Writes a drop-in of the KvmNode firewall (empty CONTENT removes it) and, where the firewall is
+# on, reloads the Fortress table from its files: the baseline's ruleset and every drop-in, checked
+# by nft first and applied as one transaction, so an established connection never sees a gap.
+# A drop-in nft refuses is put back as it was. Returns 0 when it changed the drop-in.
+install_firewall_dropin() {
+  local path=$1 content=$2 ruleset=/etc/fortress/firewall.nft existed=false previous=""
+  if [[ -f $path ]]; then
+    existed=true
+    previous=$(cat "$path"; printf x)
+    previous=${previous%x}
+  fi
+  if [[ -z $content ]]; then
+    [[ $existed == true ]] || return 1
+    rm -f "$path"
+  else
+    install_file "$path" 0644 "$content" || return 1
+  fi
+  if [[ ! -f $ruleset ]] || ! nft list table inet fortress >/dev/null 2>&1; then
+    return 0
+  fi
+  if ! nft -c -f "$ruleset" >/dev/null; then
+    if [[ $existed == true ]]; then printf '%s' "$previous" >"$path"; else rm -f "$path"; fi
+    die "nftables rejected the drop-in $path; the previous one is back in place"
+  fi
+  nft -f "$ruleset"
+  return 0
+}
 # --- end fortress common ---

@@ -47,6 +47,10 @@ async function cluster(name: string, args: Partial<K3sClusterArgs>): Promise<K3s
 }
 
 const create = (name: string) => mocks.named(name).inputs.create as string;
+const scriptValueOf = (script: string, key: string) => {
+  const start = script.indexOf(`\n${key}='`) + key.length + 3;
+  return script.slice(start, script.indexOf("'", start));
+};
 const configOf = (name: string) => {
   const script = create(name);
   return script.slice(script.indexOf("CONFIG='") + 8, script.indexOf("'\nTOKEN_FILE="));
@@ -62,9 +66,11 @@ describe("K3sCluster", () => {
     await cluster("k3s", { servers: fortress(1), agents: [host("fleet-1", "203.0.113.10", true)] });
     assert.deepStrictEqual(mocks.resources.map((r) => `${r.type} ${r.name}`).sort(), [
       "command:remote:Command k3s-fleet-1-configure",
+      "command:remote:Command k3s-fleet-1-firewall",
       "command:remote:Command k3s-fleet-1-install",
       "command:remote:Command k3s-kubeconfig",
       "command:remote:Command k3s-osl-1-configure",
+      "command:remote:Command k3s-osl-1-firewall",
       "command:remote:Command k3s-osl-1-install",
       "fortress:index:K3sCluster k3s",
       "pulumi:providers:kubernetes k3s-provider",
@@ -128,6 +134,8 @@ describe("K3sCluster", () => {
     assert.match((await deps("ha-osl-2-install"))[0], /::ha-osl-1-configure$/);
     assert.match((await deps("ha-osl-3-install"))[0], /::ha-osl-2-configure$/);
     assert.match((await deps("ha-osl-2-configure"))[0], /::ha-osl-2-install$/);
+    // k3s starts only once its mesh ports are open on the node.
+    assert.match((await deps("ha-osl-2-configure"))[1], /::ha-osl-2-firewall$/);
     assert.match((await deps("ha-kubeconfig"))[0], /::ha-osl-3-configure$/);
   });
 
@@ -227,5 +235,36 @@ describe("k3s join plan and configuration (pure)", () => {
     const yaml = renderYaml(k3sConfig(settings));
     assert.strictEqual(yaml, renderYaml(k3sConfig({ ...settings, labels: { a: "1", b: "2" } })));
     assert.match(yaml, /tls-san:\n {2}- "x"\nt/);
+  });
+
+  describe("on a zoned mesh", () => {
+    const dropIn = (name: string) => {
+      const script = create(name);
+      return script.slice(script.indexOf("DROPIN='") + 8, script.indexOf("'\n\n# --- fortress common"));
+    };
+
+    it("opens the API and flannel's VXLAN to every node, the Fleet included; the kubelet and etcd to the servers only", async () => {
+      await cluster("ha", { servers: fortress(3), agents: [host("fleet-1", "203.0.113.10", true)] });
+      const server = dropIn("ha-osl-1-firewall");
+      const elements = (set: string) =>
+        new RegExp(`set mesh_ha_${set} \\{[^}]*elements = \\{ ([^}]*) \\}`).exec(server)?.[1];
+      assert.strictEqual(elements("k3s_api"), "10.100.0.2, 10.100.0.3, 10.100.0.9");
+      assert.strictEqual(elements("flannel_vxlan"), "10.100.0.2, 10.100.0.3, 10.100.0.9");
+      assert.strictEqual(elements("kubelet"), "10.100.0.2, 10.100.0.3");
+      assert.strictEqual(elements("etcd"), "10.100.0.2, 10.100.0.3");
+      assert.match(server, /@mesh_ha_etcd tcp dport 2379-2380 accept/);
+      assert.match(server, /@mesh_ha_flannel_vxlan udp dport 8472 accept/);
+      // On an agent: no API, no etcd; its kubelet answers the servers.
+      const agent = dropIn("ha-fleet-1-firewall");
+      assert.doesNotMatch(agent, /6443|2379/);
+      assert.match(
+        agent,
+        /set mesh_ha_kubelet \{[^}]*elements = \{ 10\.100\.0\.1, 10\.100\.0\.2, 10\.100\.0\.3 \}/,
+      );
+      assert.strictEqual(
+        scriptValueOf(create("ha-osl-1-firewall"), "DROPIN_FILE"),
+        "/etc/fortress/firewall.d/20-k3s-ha.nft",
+      );
+    });
   });
 });

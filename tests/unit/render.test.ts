@@ -29,7 +29,7 @@ describe("the offline render", function () {
       const steps = files
         .filter((f) => f.startsWith("hosts/osl-1/") && !f.includes("destroy"))
         .map((f) => f.replace(/^hosts\/osl-1\/\d+-/, "").replace(/\.sh$/, ""));
-      assert.strictEqual(steps.length, 10, steps.join(", "));
+      assert.strictEqual(steps.length, 12, steps.join(", "));
       const before = (a: string, b: string) =>
         assert.ok(steps.indexOf(a) < steps.indexOf(b), `${a} before ${b}`);
       before("osl-1-baseline", "osl-1-firewall-confirm");
@@ -40,6 +40,11 @@ describe("the offline render", function () {
       before("k3s-osl-1-configure", "k3s-kubeconfig");
       before("mesh-osl-1-config", "db-osl-1-config");
       before("db-osl-1-install", "db-osl-1-config");
+      // The mesh ports open before anyone connects: the database's once its server runs with the
+      // new configuration, k3s's before it starts.
+      before("db-osl-1-config", "db-osl-1-firewall");
+      before("db-osl-1-firewall", "db-osl-1-accounts");
+      before("k3s-osl-1-firewall", "k3s-osl-1-configure");
       before("db-osl-1-config", "db-osl-1-accounts");
       for (const host of ["osl-2", "osl-3", "dr-1", "fleet-1", "fleet-2"]) {
         assert.ok(
@@ -79,6 +84,14 @@ describe("the offline render", function () {
       assert.match(report, /```mermaid\nflowchart LR\n/);
       assert.match(report, /\| db\/dr-1 \| MySQL replica \| personal \| dr-1 \|/);
       assert.match(report, /\| db replication to dr-1 \| osl-1 \| dr-1 \| personal \| yes \| yes \|/);
+      // Who can reach what: the zones, and the database port from its members only.
+      const reach = report.slice(report.indexOf("## Who can reach what"));
+      assert.match(reach, /^\| fleet-1 \| fleet \|$/m);
+      assert.match(reach, /^\| osl-1 \| fortress \|$/m);
+      const onPrimary = reach.slice(reach.indexOf("### osl-1 (fortress)"), reach.indexOf("### osl-2"));
+      assert.match(onPrimary, /^\| 3306\/tcp \| mysql \| GtidMySql "db" \| dr-1, osl-2 \| - \|$/m);
+      assert.match(onPrimary, /^\| 6443\/tcp \| k3s-api \| K3sCluster "k3s" \| [^|]*fleet-1[^|]*\| - \|$/m);
+      assert.doesNotMatch(onPrimary.split("\n").find((l) => l.includes("mysql")) ?? "", /fleet/);
       const json = JSON.parse(fs.readFileSync(path.join(out, "residency-report.json"), "utf8")) as {
         compliant: boolean;
       };

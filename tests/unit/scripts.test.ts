@@ -6,6 +6,7 @@ import * as path from "path";
 import {
   renderBaselineScript,
   renderFirewallConfirmScript,
+  renderMeshFirewallScript,
   renderTeardownScript,
 } from "../../components/kvmNode/scripts";
 import { InputProblems } from "../../sdk/errors";
@@ -51,6 +52,10 @@ const RENDERED: Record<string, string[]> = {
   ],
   "components/kvmNode/firewall-confirm.sh": [renderFirewallConfirmScript(spec())],
   "components/kvmNode/teardown.sh": [renderTeardownScript()],
+  "components/kvmNode/mesh-firewall.sh": [
+    renderMeshFirewallScript("/etc/fortress/firewall.d/20-mysql-db.nft", "table inet fortress {\n}\n", "t"),
+    renderMeshFirewallScript("/etc/fortress/firewall.d/20-mysql-db.nft", "", "t"),
+  ],
   "components/wireGuardMesh/keygen.sh": [renderKeygenScript()],
   "components/wireGuardMesh/keyremove.sh": [renderKeyRemoveScript()],
   "components/wireGuardMesh/apply.sh": [renderApplyScript(meshConfig(), "10.100.0.1", 24, 51820)],
@@ -83,9 +88,8 @@ function gtidMySqlScripts(): Record<string, string[]> {
       gtidMySql.renderReplicationScript({
         flavour,
         role,
-        address: "10.100.0.2",
-        port: 3306,
         source: role === "replica" ? { host: "10.100.0.1", port: 3306 } : undefined,
+        accountHosts: { admin: ["10.100.0.1", "10.100.0.2"], replication: ["10.100.0.2"] },
       }),
     ),
     "components/gtidMySql/teardown.sh": each((flavour, role) =>
