@@ -261,3 +261,63 @@ export function checkBindAddress(problems: InputProblems, value: string, propert
     `${JSON.stringify(value)} is not an IP address; give each node's mesh address (WireGuardMesh.addresses)`,
   );
 }
+
+/**
+ * The statements and status fields a flavour speaks for replication and its roles, in one place,
+ * so every script (replication, switchover, failover, restore) says the same thing the same way.
+ */
+export interface ReplicationDialect {
+  readonly showStatus: string;
+  readonly stop: string;
+  readonly start: string;
+  /** Forgets the source entirely (a promoted server has none). */
+  readonly resetAll: string;
+  readonly hostField: string;
+  readonly ioField: string;
+  readonly sqlField: string;
+  /** The GTIDs this server has written to its binary log (what a replica must have applied). */
+  readonly executedGtids: string;
+  /** A SELECT of a statement that waits for the set `@GTIDS` (an SQL string) up to `@SECONDS`; 0 when done. */
+  readonly waitForGtids: string;
+  /** Statements that make the server refuse writes from every client, the admin account included. */
+  readonly readOnly: string;
+  /** Statements that make it take writes again. */
+  readonly writable: string;
+}
+
+export function replicationDialect(flavour: MySqlFlavour): ReplicationDialect {
+  if (flavour === MySqlFlavour.MariaDb) {
+    return {
+      showStatus: "SHOW SLAVE STATUS",
+      stop: "STOP SLAVE",
+      start: "START SLAVE",
+      resetAll: "RESET SLAVE ALL",
+      hostField: "Master_Host",
+      ioField: "Slave_IO_Running",
+      sqlField: "Slave_SQL_Running",
+      executedGtids: "SELECT @@GLOBAL.gtid_binlog_pos",
+      // MASTER_GTID_WAIT is 0 once gtid_slave_pos holds the position, -1 on timeout.
+      waitForGtids: "SELECT MASTER_GTID_WAIT(@GTIDS, @SECONDS) = 0",
+      readOnly: "SET GLOBAL read_only = ON",
+      writable: "SET GLOBAL read_only = OFF",
+    };
+  }
+  return {
+    showStatus: "SHOW REPLICA STATUS",
+    stop: "STOP REPLICA",
+    start: "START REPLICA",
+    resetAll: "RESET REPLICA ALL",
+    hostField: "Source_Host",
+    ioField: "Replica_IO_Running",
+    sqlField: "Replica_SQL_Running",
+    // One line: MySQL puts a newline between the sets of different servers.
+    executedGtids: "SELECT REPLACE(@@GLOBAL.gtid_executed, '\\n', '')",
+    // WAIT_FOR_EXECUTED_GTID_SET is 0 once gtid_executed holds the set, 1 on timeout.
+    waitForGtids: "SELECT WAIT_FOR_EXECUTED_GTID_SET(@GTIDS, @SECONDS) = 0",
+    readOnly: "SET GLOBAL super_read_only = ON",
+    writable: "SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF",
+  };
+}
+
+/** Options the server takes while running: a change of only these is applied live, without a restart. */
+export const DYNAMIC_OPTIONS: readonly string[] = ["read_only", "super_read_only"];

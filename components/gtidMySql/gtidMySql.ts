@@ -31,9 +31,12 @@ import { endpointOf } from "../../sdk/wireguard";
 import { HostArgs, sshUser } from "../kvmNode/kvmNode";
 import {
   renderConfigureScript,
+  renderDemoteScript,
   renderInstallScript,
+  renderPromoteScript,
   renderReplicationScript,
   renderTeardownScript,
+  reportedGtids,
 } from "./scripts";
 
 export { MySqlFlavour } from "../../sdk/mysql";
@@ -161,12 +164,51 @@ export class GtidMySql extends pulumi.ComponentResource {
       });
     const primaryAddress = addressOf(primary.name);
 
+    // Installed everywhere first; then every replica refuses writes (the primary until now among
+    // them, in a switchover) and reports what it wrote, before the primary takes over.
+    const installs: Record<string, remote.Command> = {};
+    const demoted: pulumi.Output<{ address: string; gtids: string }>[] = [];
+    for (const { h, role } of all) {
+      const user = sshUser(h.connection);
+      const install = new remote.Command(
+        `${name}-${h.name}-install`,
+        {
+          connection: h.connection,
+          create: user.apply((u) => bashCommand(renderInstallScript(flavour), u, "fortress-mysql-install")),
+        },
+        { parent: this, dependsOn: h.ready ? [h.ready] : [] },
+      );
+      installs[h.name] = install;
+      if (role !== "replica") continue;
+      const demote = new remote.Command(
+        `${name}-${h.name}-demote`,
+        {
+          connection: h.connection,
+          create: user.apply((u) => bashCommand(renderDemoteScript(flavour), u, "fortress-mysql-demote")),
+        },
+        { parent: this, dependsOn: [install, ...(args.meshReady ?? [])] },
+      );
+      demoted.push(
+        pulumi.all([addressOf(h.name), demote.stdout]).apply(([address, out]) => {
+          const gtids = reportedGtids(out);
+          if (gtids === undefined) {
+            throw new pulumi.ResourceError(
+              `node "${h.name}" reported no GTIDs: ${JSON.stringify(out)}`,
+              this,
+            );
+          }
+          return { address, gtids };
+        }),
+      );
+    }
+
     let previousConfig: remote.Command | undefined;
     let primaryAccounts: remote.Command | undefined;
     for (const { h, role } of all) {
       const node = h.name;
       const address = node === primary.name ? primaryAddress : addressOf(node);
       const user = sshUser(h.connection);
+      const install = installs[node];
 
       const key = new tls.PrivateKey(
         `${name}-${node}-tls-key`,
@@ -197,15 +239,6 @@ export class GtidMySql extends pulumi.ComponentResource {
         { parent: this },
       );
 
-      const install = new remote.Command(
-        `${name}-${node}-install`,
-        {
-          connection: h.connection,
-          create: user.apply((u) => bashCommand(renderInstallScript(flavour), u, "fortress-mysql-install")),
-        },
-        { parent: this, dependsOn: h.ready ? [h.ready] : [] },
-      );
-
       const myCnf = address.apply((bindAddress) =>
         renderMyCnf(
           mySqlConfig({
@@ -218,6 +251,23 @@ export class GtidMySql extends pulumi.ComponentResource {
           }),
         ),
       );
+      // The primary takes over first if it replicated until now (a switchover): the old primary
+      // becomes read-only, this one catches up and takes writes, before any configuration changes.
+      const promote =
+        role === "primary"
+          ? new remote.Command(
+              `${name}-${node}-promote`,
+              {
+                connection: h.connection,
+                create: pulumi
+                  .all([pulumi.all(demoted), user])
+                  .apply(([d, u]) =>
+                    bashCommand(renderPromoteScript({ flavour, demoted: d }), u, "fortress-mysql-promote"),
+                  ),
+              },
+              { parent: this, dependsOn: [install, ...(args.meshReady ?? [])] },
+            )
+          : undefined;
       // One node at a time, the primary first: a restart never takes two servers down at once.
       const config = new remote.Command(
         `${name}-${node}-config`,
@@ -251,7 +301,12 @@ export class GtidMySql extends pulumi.ComponentResource {
         },
         {
           parent: this,
-          dependsOn: [install, ...(args.meshReady ?? []), ...(previousConfig ? [previousConfig] : [])],
+          dependsOn: [
+            install,
+            ...(args.meshReady ?? []),
+            ...(previousConfig ? [previousConfig] : []),
+            ...(promote ? [promote] : []),
+          ],
           additionalSecretOutputs: ["stdout"],
         },
       );

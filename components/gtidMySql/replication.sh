@@ -80,10 +80,14 @@ case $FLAVOUR in
 mariadb)
   show_status="SHOW SLAVE STATUS" stop="STOP SLAVE" start="START SLAVE"
   host_field=Master_Host io_field=Slave_IO_Running sql_field=Slave_SQL_Running
+  # A former primary's own transactions are in its binary log, not in gtid_slave_pos, where
+  # MASTER_USE_GTID=slave_pos starts from: it starts from everything it has instead.
+  adopt_position="SET GLOBAL gtid_slave_pos = @@GLOBAL.gtid_current_pos;"
   ;;
 mysql80)
   show_status="SHOW REPLICA STATUS" stop="STOP REPLICA" start="START REPLICA"
   host_field=Source_Host io_field=Replica_IO_Running sql_field=Replica_SQL_Running
+  adopt_position="" # auto-positioning sends what gtid_executed lacks, whoever wrote it
   ;;
 *) die "unknown flavour $FLAVOUR" ;;
 esac
@@ -112,7 +116,7 @@ replica)
   if [[ "$(status_field "$host_field")" != "$SOURCE_HOST" ||
     "$(cat "$fingerprint_file" 2>/dev/null)" != "$fingerprint" ]]; then
     # Relay logs go, the GTID position stays: the replica asks the primary for what it lacks.
-    sql_secret "$stop; $statement $start;" "$replication_password" >/dev/null ||
+    sql_secret "$stop; $adopt_position $statement $start;" "$replication_password" >/dev/null ||
       die "could not point replication at $SOURCE_HOST"
     install_file "$fingerprint_file" 0600 "$fingerprint" || true
     changed replication-source

@@ -13,8 +13,10 @@ import {
   REPLICATION_USER,
   ReplicationSource,
   TLS_DIR,
+  DYNAMIC_OPTIONS,
   changeSourceStatement,
   flavourFacts,
+  replicationDialect,
   renderServiceDropIn,
 } from "../../sdk/mysql";
 import { renderTemplate } from "../../sdk/scripts/render";
@@ -27,6 +29,8 @@ export const MYSQL_APT_KEY_URL = "https://repo.mysql.com/RPM-GPG-KEY-mysql-2025"
 export const MYSQL_APT_KEY_FINGERPRINT = "BCA43417C3B485DD128EC6D4B7B3B788A8D3785C";
 /** How long a replica may take to be replicating before its replication step fails, in seconds. */
 export const CONNECT_TIMEOUT_SECONDS = 60;
+/** How long a switchover waits for the new primary to apply what the old one wrote, in seconds. */
+export const CATCH_UP_TIMEOUT_SECONDS = 120;
 
 const HELPERS_MARKER = "# @gtid-mysql-helpers";
 
@@ -90,6 +94,7 @@ export function renderConfigureScript(c: ConfigureInput): string {
     KEY_FILE,
     CA_PEM: c.caPem,
     CERT_PEM: c.certPem,
+    DYNAMIC_OPTIONS: DYNAMIC_OPTIONS.join(" "),
     // server_id port bind_address log_bin read_only, as the running server reports them.
     EXPECTED: [c.serverId, c.port, c.bindAddress, 1, c.role === "replica" ? 1 : 0].join(" "),
   });
@@ -135,4 +140,48 @@ export function renderTeardownScript(flavour: MySqlFlavour, role: MySqlRole): st
     DROP_IN_FILE: dropInPath(flavour),
     TLS_DIR,
   });
+}
+
+/** The plain values the step that makes a node the primary uses. */
+export interface PromoteInput {
+  readonly flavour: MySqlFlavour;
+  /** Mesh address and reported GTIDs (demote step) of every other node. */
+  readonly demoted: readonly { readonly address: string; readonly gtids: string }[];
+}
+
+/** The switchover step on the node the config names primary (runs before its configure step). */
+export function renderPromoteScript(p: PromoteInput): string {
+  const facts = flavourFacts(p.flavour);
+  const d = replicationDialect(p.flavour);
+  return render("promote.sh", {
+    SERVICE: facts.service,
+    CLIENT: facts.client,
+    SHOW_STATUS: d.showStatus,
+    STOP: d.stop,
+    RESET_ALL: d.resetAll,
+    HOST_FIELD: d.hostField,
+    EXECUTED_GTIDS: d.executedGtids,
+    WAIT_FOR_GTIDS: d.waitForGtids,
+    WRITABLE: d.writable,
+    CATCH_UP_TIMEOUT: CATCH_UP_TIMEOUT_SECONDS,
+    DEMOTED: p.demoted.map((n) => `${n.address}=${n.gtids}`).join(" "),
+  });
+}
+
+/** The step on every replica that makes it refuse writes and report its GTIDs, before the primary's promote. */
+export function renderDemoteScript(flavour: MySqlFlavour): string {
+  const facts = flavourFacts(flavour);
+  const d = replicationDialect(flavour);
+  return render("demote.sh", {
+    SERVICE: facts.service,
+    CLIENT: facts.client,
+    READ_ONLY: d.readOnly,
+    EXECUTED_GTIDS: d.executedGtids,
+  });
+}
+
+/** The GTIDs a demote step reported (its last `gtids=` line), or undefined if it printed none. */
+export function reportedGtids(stdout: string): string | undefined {
+  const m = /^gtids=([0-9A-Za-z:,-]*)$/m.exec(stdout);
+  return m ? m[1] : undefined;
 }

@@ -82,11 +82,14 @@ function providerOutputs(
     case "aws:ec2/keyPair:KeyPair":
       return { keyName: inputs.keyName ?? name };
     case "command:remote:Command":
-      // Our own key generation prints a WireGuard public key; answer with a well-formed one.
+      // Our own key generation prints a WireGuard public key; answer with a well-formed one. A
+      // database node's demote step reports its GTIDs: a new server has none.
       return {
         stdout: String(inputs.create).includes("fortress-wireguard-keygen")
           ? `${fakeWireGuardKey(name)}\n`
-          : "",
+          : String(inputs.create).includes("fortress-mysql-demote")
+            ? "gtids=\n"
+            : "",
         stderr: "",
       };
     default:

@@ -142,10 +142,13 @@ describe("GtidMySql", () => {
       "command:remote:Command db-osl-1-accounts",
       "command:remote:Command db-osl-1-config",
       "command:remote:Command db-osl-1-install",
+      "command:remote:Command db-osl-1-promote",
       "command:remote:Command db-osl-2-config",
+      "command:remote:Command db-osl-2-demote",
       "command:remote:Command db-osl-2-install",
       "command:remote:Command db-osl-2-replication",
       "command:remote:Command db-osl-3-config",
+      "command:remote:Command db-osl-3-demote",
       "command:remote:Command db-osl-3-install",
       "command:remote:Command db-osl-3-replication",
       "fortress:index:GtidMySql db",
@@ -294,6 +297,9 @@ describe("GtidMySql", () => {
     // The primary gets both passwords, a replica only the one it replicates with.
     assert.strictEqual(inputs("db-osl-1-accounts").stdin, `${admin}\n${replication}\n`);
     assert.strictEqual(inputs("db-osl-2-replication").stdin, `${replication}\n`);
+    // Switchover steps need no password: they run as root on each host.
+    for (const n of ["db-osl-1-promote", "db-osl-2-demote"])
+      assert.strictEqual(inputs(n).stdin, undefined, n);
     for (const n of ["osl-1", "osl-2", "osl-3"]) {
       // Each server's own TLS key, and nothing else, on its configure step's standard input.
       const key = inputs(`db-${n}-config`).stdin as string;
@@ -331,7 +337,13 @@ describe("GtidMySql", () => {
     const mesh = ["mesh-osl-1-config", "mesh-osl-2-config", "mesh-osl-3-config"];
     assert.deepStrictEqual(await dependsOnNames("db-osl-1-install"), ["osl-1-ready"]);
     assert.deepStrictEqual(await dependsOnNames("db-osl-2-install"), []);
-    assert.deepStrictEqual(await dependsOnNames("db-osl-1-config"), ["db-osl-1-install", ...mesh]);
+    // A switchover (the primary replicated until now) happens before any configuration changes.
+    assert.deepStrictEqual(await dependsOnNames("db-osl-1-promote"), ["db-osl-1-install", ...mesh]);
+    assert.deepStrictEqual(await dependsOnNames("db-osl-1-config"), [
+      "db-osl-1-install",
+      "db-osl-1-promote",
+      ...mesh,
+    ]);
     assert.deepStrictEqual(await dependsOnNames("db-osl-2-config"), [
       "db-osl-1-config",
       "db-osl-2-install",
@@ -347,6 +359,41 @@ describe("GtidMySql", () => {
       "db-osl-1-accounts",
       "db-osl-2-config",
     ]);
+  });
+
+  it("switchover: every replica turns read-only and reports its GTIDs before the primary takes over", async () => {
+    // osl-2 was the primary until now: the config names osl-1.
+    await database("db", { flavour: MySqlFlavour.MariaDb, primary: osl(1), replicas: [osl(2), osl(3)] });
+    for (const n of ["osl-2", "osl-3"]) {
+      assert.deepStrictEqual(await dependsOnNames(`db-${n}-demote`), [`db-${n}-install`]);
+      assert.match(create(`db-${n}-demote`), /SET GLOBAL read_only = ON/);
+      assert.match(create(`db-${n}-demote`), /'fortress-mysql-demote'$/);
+    }
+    assert.strictEqual(mocks.resources.filter((r) => r.name === "db-osl-1-demote").length, 0);
+    // The primary waits for what each of them reported (their mesh address and GTIDs).
+    assert.match(create("db-osl-1-promote"), /^DEMOTED='10\.100\.0\.2= 10\.100\.0\.3='$/m);
+    assert.match(create("db-osl-1-promote"), /MASTER_GTID_WAIT\(@GTIDS, @SECONDS\)/);
+    assert.deepStrictEqual(await dependsOnNames("db-osl-1-config"), ["db-osl-1-install", "db-osl-1-promote"]);
+  });
+
+  it("refuses a switch to a replica the residency rules would not allow as primary, before any host is touched", () => {
+    mocks.reset();
+    assert.throws(
+      () =>
+        new GtidMySql("db", {
+          primary: host("fleet-1", "203.0.113.10", true),
+          replicas: [osl(1)],
+          addresses,
+        }),
+      (e: Error) =>
+        /^GtidMySql "db" has \d+ invalid inputs:\n {2}- primary: residency rule personal-data-location: MySQL primary "db" holds personal data on node "fleet-1"/.test(
+          e.message,
+        ),
+    );
+    assert.deepStrictEqual(
+      mocks.resources.filter((r) => r.type === "command:remote:Command"),
+      [],
+    );
   });
 
   it("runs the teardown on destroy, as root with bash, and keeps the scripts readable", async () => {

@@ -29,7 +29,7 @@ describe("the offline render", function () {
       const steps = files
         .filter((f) => f.startsWith("hosts/osl-1/") && !f.includes("destroy"))
         .map((f) => f.replace(/^hosts\/osl-1\/\d+-/, "").replace(/\.sh$/, ""));
-      assert.strictEqual(steps.length, 10, steps.join(", "));
+      assert.strictEqual(steps.length, 11, steps.join(", "));
       const before = (a: string, b: string) =>
         assert.ok(steps.indexOf(a) < steps.indexOf(b), `${a} before ${b}`);
       before("osl-1-baseline", "osl-1-firewall-confirm");
@@ -39,7 +39,8 @@ describe("the offline render", function () {
       before("k3s-osl-1-install", "k3s-osl-1-configure");
       before("k3s-osl-1-configure", "k3s-kubeconfig");
       before("mesh-osl-1-config", "db-osl-1-config");
-      before("db-osl-1-install", "db-osl-1-config");
+      before("db-osl-1-install", "db-osl-1-promote");
+      before("db-osl-1-promote", "db-osl-1-config");
       before("db-osl-1-config", "db-osl-1-accounts");
       for (const host of ["osl-2", "osl-3", "dr-1", "fleet-1", "fleet-2"]) {
         assert.ok(

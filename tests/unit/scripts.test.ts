@@ -88,6 +88,19 @@ function gtidMySqlScripts(): Record<string, string[]> {
         source: role === "replica" ? { host: "10.100.0.1", port: 3306 } : undefined,
       }),
     ),
+    "components/gtidMySql/promote.sh": flavours.map((flavour) =>
+      gtidMySql.renderPromoteScript({
+        flavour,
+        demoted: [
+          {
+            address: "10.100.0.1",
+            gtids: flavour === MySqlFlavour.MariaDb ? "0-7-42" : "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-42",
+          },
+          { address: "10.100.0.3", gtids: "" },
+        ],
+      }),
+    ),
+    "components/gtidMySql/demote.sh": flavours.map((f) => gtidMySql.renderDemoteScript(f)),
     "components/gtidMySql/teardown.sh": each((flavour, role) =>
       gtidMySql.renderTeardownScript(flavour, role),
     ),
