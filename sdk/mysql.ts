@@ -4,7 +4,9 @@ import { InputProblems } from "./errors";
 
 /** Which server a GtidMySql runs: the two speak different GTID dialects. */
 export enum MySqlFlavour {
-  /** MySQL 8.0 (Oracle's repository on Debian, the archive on Ubuntu): `gtid_mode=ON`, auto-positioning. */
+  /** MySQL 8.4 LTS (Oracle's repository on Debian and Ubuntu): `gtid_mode=ON`, auto-positioning. The default. */
+  Mysql84 = "mysql84",
+  /** MySQL 8.0 (Oracle's repository on Debian, the archive on Ubuntu); end of life since April 2026. */
   Mysql80 = "mysql80",
   /** MariaDB as Debian and Ubuntu ship it: its own GTIDs (`gtid_strict_mode`, `MASTER_USE_GTID=slave_pos`). */
   MariaDb = "mariadb",
@@ -17,9 +19,20 @@ export function checkFlavour(problems: InputProblems, value: unknown, propertyPa
   return problems.check(
     typeof value === "string" && FLAVOURS.includes(value),
     propertyPath,
-    `${JSON.stringify(value) ?? "undefined"} is not a MySQL flavour; use "mysql80" (MySQL 8.0, the default) ` +
-      'or "mariadb" (MariaDB as Debian ships it)',
+    `${JSON.stringify(value) ?? "undefined"} is not a MySQL flavour; use "mysql84" (MySQL 8.4 LTS, the default), ` +
+      '"mysql80" (MySQL 8.0, end of life) or "mariadb" (MariaDB as Debian ships it)',
   );
+}
+
+/** The release series of Oracle's APT repository for a MySQL flavour (its component name). */
+export function mysqlAptRelease(flavour: MySqlFlavour): string {
+  if (flavour === MySqlFlavour.MariaDb) throw new Error("MariaDB comes from the distribution");
+  return flavour === MySqlFlavour.Mysql84 ? "mysql-8.4-lts" : "mysql-8.0";
+}
+
+/** The server version prefix a flavour's package must have (`8.4.`, `8.0.`). */
+export function mysqlVersionPrefix(flavour: MySqlFlavour): string {
+  return flavour === MySqlFlavour.Mysql84 ? "8.4." : "8.0.";
 }
 
 /** Where each flavour keeps things on a Debian or Ubuntu host. */
@@ -272,6 +285,8 @@ export interface ReplicationDialect {
   readonly start: string;
   /** Forgets the source entirely (a promoted server has none). */
   readonly resetAll: string;
+  /** Run before a replica is (re)pointed, so it asks its new source for what it lacks; may be empty. */
+  readonly adoptPosition: string;
   readonly hostField: string;
   readonly ioField: string;
   readonly sqlField: string;
@@ -292,6 +307,8 @@ export function replicationDialect(flavour: MySqlFlavour): ReplicationDialect {
       stop: "STOP SLAVE",
       start: "START SLAVE",
       resetAll: "RESET SLAVE ALL",
+      // MASTER_USE_GTID=slave_pos starts from gtid_slave_pos, which lacks a former primary's own.
+      adoptPosition: "SET GLOBAL gtid_slave_pos = @@GLOBAL.gtid_current_pos;",
       hostField: "Master_Host",
       ioField: "Slave_IO_Running",
       sqlField: "Slave_SQL_Running",
@@ -307,6 +324,8 @@ export function replicationDialect(flavour: MySqlFlavour): ReplicationDialect {
     stop: "STOP REPLICA",
     start: "START REPLICA",
     resetAll: "RESET REPLICA ALL",
+    // Auto-positioning sends what gtid_executed lacks, whoever wrote it.
+    adoptPosition: "",
     hostField: "Source_Host",
     ioField: "Replica_IO_Running",
     sqlField: "Replica_SQL_Running",

@@ -105,7 +105,7 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
         primary: onMesh(primary),
         replicas: replicas.map(onMesh),
         addresses: mesh.addresses,
-        flavour: (dbConfig.flavour as MySqlFlavour | undefined) ?? MySqlFlavour.Mysql80,
+        flavour: (dbConfig.flavour as MySqlFlavour | undefined) ?? MySqlFlavour.Mysql84,
         ...(dbConfig.dataClass ? { dataClass: dbConfig.dataClass as GtidMySqlDataClass } : {}),
         residency,
       });

@@ -55,7 +55,10 @@ export interface GtidMySqlArgs {
   readonly meshReady?: remote.Command[];
   /** The mesh interface: at boot each server starts after it is up. Default `wg0`. */
   readonly meshInterface?: string;
-  /** `mysql80` (default: MySQL 8.0) or `mariadb`. Changing it on live hosts is not supported. */
+  /**
+   * `mysql84` (default: MySQL 8.4 LTS), `mysql80` (MySQL 8.0, end of life April 2026) or `mariadb`.
+   * Changing it on live hosts is not supported (an upgrade 8.0 -> 8.4 is a package upgrade, README).
+   */
   readonly flavour?: MySqlFlavour;
   /** TCP port on the mesh address. Default 3306. Changing it restarts every server. */
   readonly port?: number;
@@ -466,7 +469,7 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
     problems.check(!seen.has(h.name), `${path}.name`, `"${h.name}" is a replica twice; list it once`);
     seen.add(h.name);
   }
-  const flavour = args.flavour ?? MySqlFlavour.Mysql80;
+  const flavour = args.flavour ?? MySqlFlavour.Mysql84;
   checkFlavour(problems, flavour, "flavour");
   const port = args.port ?? 3306;
   checkPort(problems, port, "port");

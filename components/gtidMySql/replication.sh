@@ -20,6 +20,16 @@ CHANGE_SOURCE=@@CHANGE_SOURCE@@
 PASSWORD_MARK=@@PASSWORD_MARK@@
 SOURCE_HOST=@@SOURCE_HOST@@
 CONNECT_TIMEOUT=@@CONNECT_TIMEOUT@@
+# The flavour's replication statements and status fields (sdk/mysql.ts, replicationDialect).
+show_status=@@SHOW_STATUS@@
+stop=@@STOP@@
+start=@@START@@
+host_field=@@HOST_FIELD@@
+io_field=@@IO_FIELD@@
+sql_field=@@SQL_FIELD@@
+# Where a re-pointed replica starts from (MariaDB: a former primary's own transactions are in its
+# binary log, not in gtid_slave_pos, so it starts from everything it has).
+adopt_position=@@ADOPT_POSITION@@
 
 # @fortress-common
 # @gtid-mysql-helpers
@@ -76,21 +86,6 @@ GRANT $privileges ON *.* TO '$user'@'%'$([[ $user == "$ADMIN_USER" ]] && echo ' 
   sql_secret "$statements" "$password" "${hash:-$password}" >/dev/null || die "could not set up account $user"
 }
 
-case $FLAVOUR in
-mariadb)
-  show_status="SHOW SLAVE STATUS" stop="STOP SLAVE" start="START SLAVE"
-  host_field=Master_Host io_field=Slave_IO_Running sql_field=Slave_SQL_Running
-  # A former primary's own transactions are in its binary log, not in gtid_slave_pos, where
-  # MASTER_USE_GTID=slave_pos starts from: it starts from everything it has instead.
-  adopt_position="SET GLOBAL gtid_slave_pos = @@GLOBAL.gtid_current_pos;"
-  ;;
-mysql80)
-  show_status="SHOW REPLICA STATUS" stop="STOP REPLICA" start="START REPLICA"
-  host_field=Source_Host io_field=Replica_IO_Running sql_field=Replica_SQL_Running
-  adopt_position="" # auto-positioning sends what gtid_executed lacks, whoever wrote it
-  ;;
-*) die "unknown flavour $FLAVOUR" ;;
-esac
 status_field() { sed -n "s/^ *$1: //p" <<<"$status"; }
 
 case $ROLE in

@@ -16,6 +16,8 @@ import {
   DYNAMIC_OPTIONS,
   changeSourceStatement,
   flavourFacts,
+  mysqlAptRelease,
+  mysqlVersionPrefix,
   replicationDialect,
   renderServiceDropIn,
 } from "../../sdk/mysql";
@@ -42,9 +44,12 @@ function render(name: string, values: Readonly<Record<string, string | number>>)
 }
 
 export function renderInstallScript(flavour: MySqlFlavour): string {
+  const mysql = flavour !== MySqlFlavour.MariaDb;
   return render("install.sh", {
     FLAVOUR: flavour,
     SERVICE: flavourFacts(flavour).service,
+    MYSQL_RELEASE: mysql ? mysqlAptRelease(flavour) : "",
+    MYSQL_VERSION: mysql ? mysqlVersionPrefix(flavour) : "",
     MYSQL_APT_URL,
     MYSQL_APT_KEY_URL,
     MYSQL_APT_KEY_FINGERPRINT,
@@ -112,7 +117,15 @@ export interface ReplicationInput {
 }
 
 export function renderReplicationScript(r: ReplicationInput): string {
+  const d = replicationDialect(r.flavour);
   return render("replication.sh", {
+    SHOW_STATUS: d.showStatus,
+    STOP: d.stop,
+    START: d.start,
+    HOST_FIELD: d.hostField,
+    IO_FIELD: d.ioField,
+    SQL_FIELD: d.sqlField,
+    ADOPT_POSITION: d.adoptPosition,
     FLAVOUR: r.flavour,
     ROLE: r.role,
     CLIENT: flavourFacts(r.flavour).client,
@@ -130,8 +143,11 @@ export function renderReplicationScript(r: ReplicationInput): string {
 
 export function renderTeardownScript(flavour: MySqlFlavour, role: MySqlRole): string {
   const facts = flavourFacts(flavour);
+  const d = replicationDialect(flavour);
   return render("teardown.sh", {
-    FLAVOUR: flavour,
+    SHOW_STATUS: d.showStatus,
+    STOP: d.stop,
+    RESET_ALL: d.resetAll,
     ROLE: role,
     SERVICE: facts.service,
     CLIENT: facts.client,

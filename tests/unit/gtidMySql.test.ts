@@ -3,7 +3,11 @@ import * as fc from "fast-check";
 import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { GtidMySql, GtidMySqlArgs, MySqlFlavour } from "../../components/gtidMySql/gtidMySql";
-import { MYSQL_APT_KEY_FINGERPRINT, MYSQL_APT_KEY_URL } from "../../components/gtidMySql/scripts";
+import {
+  MYSQL_APT_KEY_FINGERPRINT,
+  MYSQL_APT_KEY_URL,
+  renderInstallScript,
+} from "../../components/gtidMySql/scripts";
 import { HostArgs } from "../../components/kvmNode/kvmNode";
 import { InputProblems } from "../../sdk/errors";
 import {
@@ -169,9 +173,9 @@ describe("GtidMySql", () => {
     assert.deepStrictEqual(inputs("db-admin-password"), { length: 32, special: false });
   });
 
-  it("defaults to MySQL 8.0: the seed's my.cnf as data in mysql.conf.d, bound to the mesh address", async () => {
+  it("defaults to MySQL 8.4 LTS: the seed's my.cnf as data in mysql.conf.d, bound to the mesh address", async () => {
     const db = await database("db");
-    assert.strictEqual(await valueOf(db.flavour), MySqlFlavour.Mysql80);
+    assert.strictEqual(await valueOf(db.flavour), MySqlFlavour.Mysql84);
     const script = create("db-osl-1-config");
     assert.strictEqual(scriptValue(script, "MY_CNF"), MYSQL_PRIMARY_CNF);
     assert.strictEqual(scriptValue(script, "CONFIG_FILE"), "/etc/mysql/mysql.conf.d/60-fortress.cnf");
@@ -192,7 +196,9 @@ describe("GtidMySql", () => {
     assert.match(replica, /^read_only = ON$/m);
     assert.match(replica, /^super_read_only = ON$/m);
     assert.match(replica, /^bind_address = 10\.100\.0\.2$/m);
-    assert.match(create("db-osl-1-install"), /FLAVOUR='mysql80'/);
+    assert.match(create("db-osl-1-install"), /FLAVOUR='mysql84'/);
+    assert.match(create("db-osl-1-install"), /MYSQL_RELEASE='mysql-8\.4-lts'/);
+    assert.match(create("db-osl-1-install"), /MYSQL_VERSION='8\.4\.'/);
     assert.match(
       create("db-osl-1-install"),
       new RegExp(`MYSQL_APT_KEY_FINGERPRINT='${MYSQL_APT_KEY_FINGERPRINT}'`),
@@ -446,7 +452,7 @@ describe("GtidMySql", () => {
     it("an unknown flavour", () =>
       fails(
         { flavour: "postgres" as MySqlFlavour },
-        'flavour: "postgres" is not a MySQL flavour; use "mysql80" (MySQL 8.0, the default) or "mariadb" (MariaDB as Debian ships it)',
+        'flavour: "postgres" is not a MySQL flavour; use "mysql84" (MySQL 8.4 LTS, the default), "mysql80" (MySQL 8.0, end of life) or "mariadb" (MariaDB as Debian ships it)',
       ));
     it("a port out of range", () =>
       fails({ port: 70000 }, "port: 70000 is not a valid port; use a whole number from 1 to 65535"));
@@ -488,7 +494,7 @@ describe("GtidMySql", () => {
           'GtidMySql "bad" has 4 invalid inputs:',
           '  - replicas[1].name: "osl-2" is a replica twice; list it once',
           '  - replicas[2].name: "osl-1" is the primary; a node is the primary or a replica, not both',
-          '  - flavour: "postgres" is not a MySQL flavour; use "mysql80" (MySQL 8.0, the default) or "mariadb" (MariaDB as Debian ships it)',
+          '  - flavour: "postgres" is not a MySQL flavour; use "mysql84" (MySQL 8.4 LTS, the default), "mysql80" (MySQL 8.0, end of life) or "mariadb" (MariaDB as Debian ships it)',
           "  - port: 0 is not a valid port; use a whole number from 1 to 65535",
         ].join("\n"),
       ));
@@ -518,6 +524,65 @@ describe("GtidMySql", () => {
           return true;
         },
       ));
+  });
+});
+
+describe("MySQL 8.4 LTS (cannot run on the offline lab: its statements and config, checked here)", () => {
+  // What 8.4 removed (the MySQL 8.4 release notes, "Features Removed"): the MASTER/SLAVE statements
+  // and options, and these server options.
+  const REMOVED_STATEMENTS =
+    /CHANGE MASTER|START SLAVE|STOP SLAVE|RESET SLAVE|SHOW SLAVE|SHOW MASTER STATUS|MASTER_[A-Z_]+\s*=|Slave_IO_Running|Master_Host|mysql_native_password/;
+  const REMOVED_OPTIONS = [
+    "default_authentication_plugin",
+    "expire_logs_days",
+    "log_slave_updates",
+    "slave_net_timeout",
+    "master_info_repository",
+    "relay_log_info_repository",
+    "binlog_transaction_dependency_tracking",
+    "transaction_write_set_extraction",
+    "skip_host_cache",
+  ];
+  const node = { serverId: 7, bindAddress: "10.100.0.1", port: 3306, binlogRetentionDays: 7 };
+
+  it("speaks only statements 8.4 still has, in every script it runs (replication, switchover)", async () => {
+    await database("db", { flavour: MySqlFlavour.Mysql84 });
+    for (const r of mocks.resources.filter((x) => x.type === "command:remote:Command")) {
+      assert.doesNotMatch(String(r.inputs.create), REMOVED_STATEMENTS, r.name);
+      assert.doesNotMatch(String(r.inputs.delete ?? ""), REMOVED_STATEMENTS, r.name);
+    }
+    const statement = changeSourceStatement(MySqlFlavour.Mysql84, { host: "10.100.0.1", port: 3306 });
+    assert.match(statement, /^CHANGE REPLICATION SOURCE TO SOURCE_HOST='10\.100\.0\.1'/);
+    assert.match(statement, /SOURCE_AUTO_POSITION=1/);
+    assert.match(
+      statement,
+      /SOURCE_SSL=1, SOURCE_SSL_CA='\/etc\/mysql\/fortress\/ca\.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1/,
+    );
+    assert.match(create("db-osl-2-replication"), /^start='START REPLICA'$/m);
+    assert.match(create("db-osl-1-promote"), /^RESET_ALL='RESET REPLICA ALL'$/m);
+    assert.match(create("db-osl-1-promote"), /WAIT_FOR_EXECUTED_GTID_SET\(@GTIDS, @SECONDS\)/);
+    assert.match(create("db-osl-2-demote"), /^READ_ONLY='SET GLOBAL super_read_only = ON'$/m);
+  });
+
+  it("sets no option 8.4 removed, and GTIDs on, for both roles", () => {
+    for (const role of ["primary", "replica"] as const) {
+      const cnf = mySqlConfig({ flavour: MySqlFlavour.Mysql84, role, ...node });
+      for (const o of REMOVED_OPTIONS) assert.ok(!(o in cnf), `${o} is set`);
+      assert.strictEqual(cnf.gtid_mode, "ON");
+      assert.strictEqual(cnf.enforce_gtid_consistency, "ON");
+      assert.strictEqual(cnf.log_replica_updates, "ON");
+      assert.strictEqual(cnf.super_read_only, role === "replica" ? "ON" : "OFF");
+    }
+  });
+
+  it("installs 8.4 from Oracle's 8.4 LTS series, refuses an 8.0 it finds, and 8.0 stays selectable", () => {
+    const install84 = renderInstallScript(MySqlFlavour.Mysql84);
+    assert.match(install84, /^MYSQL_RELEASE='mysql-8\.4-lts'$/m);
+    assert.match(install84, /\$MYSQL_APT_URL\/\$ID \$VERSION_CODENAME \$MYSQL_RELEASE/);
+    assert.match(install84, /upgrading MySQL is a runbook of its own/);
+    const install80 = renderInstallScript(MySqlFlavour.Mysql80);
+    assert.match(install80, /^MYSQL_RELEASE='mysql-8\.0'$/m);
+    assert.match(install80, /^MYSQL_VERSION='8\.0\.'$/m);
   });
 });
 

@@ -51,7 +51,7 @@ const RENDERED: Record<string, string[]> = {
   ],
   "components/kvmNode/firewall-confirm.sh": [renderFirewallConfirmScript(spec())],
   "components/kvmNode/teardown.sh": [renderTeardownScript()],
-  "components/wireGuardMesh/keygen.sh": [renderKeygenScript()],
+  "components/wireGuardMesh/keygen.sh": [renderKeygenScript(), renderKeygenScript(2)],
   "components/wireGuardMesh/keyremove.sh": [renderKeyRemoveScript()],
   "components/wireGuardMesh/apply.sh": [renderApplyScript(meshConfig(), "10.100.0.1", 24, 51820)],
   "components/wireGuardMesh/teardown.sh": [renderMeshTeardownScript()],
@@ -61,7 +61,7 @@ const RENDERED: Record<string, string[]> = {
 
 /** Both flavours, both roles: MySQL 8.0 cannot run on the offline lab, so this is its check. */
 function gtidMySqlScripts(): Record<string, string[]> {
-  const flavours = [MySqlFlavour.Mysql80, MySqlFlavour.MariaDb];
+  const flavours = [MySqlFlavour.Mysql84, MySqlFlavour.Mysql80, MySqlFlavour.MariaDb];
   const roles = ["primary", "replica"] as const;
   const each = <T>(f: (flavour: MySqlFlavour, role: (typeof roles)[number]) => T): T[] =>
     flavours.flatMap((flavour) => roles.map((role) => f(flavour, role)));
