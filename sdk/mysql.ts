@@ -65,6 +65,10 @@ export const KEY_FILE = `${TLS_DIR}/server-key.pem`;
 export const ADMIN_USER = "fortress_admin";
 /** The account replicas connect with: REPLICATION SLAVE only, TLS required. */
 export const REPLICATION_USER = "fortress_repl";
+/** The account the backup node dumps with: read only (and the binary log position), TLS required. */
+export const BACKUP_USER = "fortress_backup";
+/** What a consistent dump with its GTID position needs, and no more. */
+export const BACKUP_PRIVILEGES = "SELECT, RELOAD, LOCK TABLES, SHOW VIEW, EVENT, TRIGGER, REPLICATION CLIENT";
 
 /**
  * How fast a replica notices a dead link and comes back: the primary sends a heartbeat every
@@ -340,3 +344,35 @@ export function replicationDialect(flavour: MySqlFlavour): ReplicationDialect {
 
 /** Options the server takes while running: a change of only these is applied live, without a restart. */
 export const DYNAMIC_OPTIONS: readonly string[] = ["read_only", "super_read_only"];
+
+/** Where the backup node keeps one database's backups, and its configuration for them. */
+export const backupPaths = (database: string) => ({
+  dir: `/var/backups/fortress-mysql/${database}`,
+  confDir: `/etc/fortress/mysql-backup/${database}`,
+});
+
+/** The dump a backup is: consistent (one transaction), with its GTID position, everything. */
+export function backupDumpOptions(flavour: MySqlFlavour): { dump: string; options: string[] } {
+  const common = [
+    "--single-transaction",
+    "--all-databases",
+    "--routines",
+    "--events",
+    "--triggers",
+    "--hex-blob",
+  ];
+  if (flavour === MySqlFlavour.MariaDb) {
+    return { dump: "mariadb-dump", options: [...common, "--gtid", "--master-data=2"] };
+  }
+  return {
+    dump: "mysqldump",
+    options: [...common, "--source-data=2", "--set-gtid-purged=ON", "--no-tablespaces"],
+  };
+}
+
+/** What empties a fresh server's GTID history before a restore sets it (MySQL's gtid_purged needs it). */
+export function resetGtidsStatement(flavour: MySqlFlavour): string {
+  if (flavour === MySqlFlavour.MariaDb) return "";
+  // 8.4 removed RESET MASTER.
+  return flavour === MySqlFlavour.Mysql84 ? "RESET BINARY LOGS AND GTIDS" : "RESET MASTER";
+}

@@ -5,6 +5,7 @@ import * as tls from "@pulumi/tls";
 import { FortressInputError, InputProblems } from "../../sdk/errors";
 import {
   ADMIN_USER,
+  BACKUP_USER,
   MySqlFlavour,
   MySqlRole,
   REPLICATION_USER,
@@ -31,6 +32,8 @@ import { endpointOf } from "../../sdk/wireguard";
 import { HostArgs, sshUser } from "../kvmNode/kvmNode";
 import {
   renderConfigureScript,
+  renderBackupTargetScript,
+  renderBackupTeardownScript,
   renderDemoteScript,
   renderInstallScript,
   renderPromoteScript,
@@ -40,6 +43,20 @@ import {
 } from "./scripts";
 
 export { MySqlFlavour } from "../../sdk/mysql";
+
+/** Scheduled backups of the primary to a node of their own (`GtidMySqlArgs.backup`). */
+export interface GtidMySqlBackupArgs {
+  /**
+   * The backup node (`KvmNode.host()`), on the mesh: it dumps the primary over the mesh with a
+   * read-only account and keeps the backups, sealed with a key it cannot open. The residency rules
+   * check it as a store of the database's data. Not the primary.
+   */
+  readonly node: HostArgs;
+  /** When backups run, as systemd's OnCalendar (`daily`, `*-*-* 02:30:00`). Default `*-*-* 02:30:00`. */
+  readonly onCalendar?: string;
+  /** How many backups the backup node keeps (the newest). Default 14. */
+  readonly keep?: number;
+}
 
 export interface GtidMySqlArgs {
   /** The node that takes the writes (`KvmNode.host()`). Changing it re-points every replica. */
@@ -68,6 +85,8 @@ export interface GtidMySqlArgs {
   readonly residency?: ResidencyArgs;
   /** server_id pinned per node name; the others get a stable id from a hash of their name. */
   readonly serverIds?: { [node: string]: number };
+  /** Scheduled, encrypted backups of the primary to a backup node. Default none. */
+  readonly backup?: GtidMySqlBackupArgs;
   /**
    * Days of binary logs each server keeps. Default 7. A replica away for longer, or added after
    * that, must be seeded from a backup first.
@@ -104,6 +123,10 @@ export class GtidMySql extends pulumi.ComponentResource {
   public readonly serverIds: pulumi.Output<{ [node: string]: number }>;
   /** The flavour the servers run. */
   public readonly flavour: pulumi.Output<MySqlFlavour>;
+  /** The account the backup node dumps with (read-only); empty when backups are off. */
+  public readonly backupUser: pulumi.Output<string>;
+  /** The private key (PEM, secret) that opens the backups, what a restore needs; empty when backups are off. */
+  public readonly backupPrivateKey: pulumi.Output<string>;
   private readonly last: Record<string, remote.Command> = {};
 
   constructor(name: string, args: GtidMySqlArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -120,8 +143,11 @@ export class GtidMySql extends pulumi.ComponentResource {
       dataClass,
       serverIds,
       nodes,
+      backup,
     } = resolveArgs(name, args);
-    this.warnAbout(this.checkResidency(name, nodes, primary.name, replicas, dataClass, args.residency));
+    this.warnAbout(
+      this.checkResidency(name, nodes, primary.name, replicas, dataClass, args.residency, backup?.node.name),
+    );
 
     // Secrets: made here, kept secret, and sent to the hosts on standard input only.
     const adminPassword = pulumi.secret(
@@ -135,6 +161,19 @@ export class GtidMySql extends pulumi.ComponentResource {
         { parent: this },
       ).result,
     );
+    const backupPassword = backup
+      ? pulumi.secret(
+          new random.RandomPassword(
+            `${name}-backup-password`,
+            { length: 32, special: false },
+            { parent: this },
+          ).result,
+        )
+      : undefined;
+    // Backups are sealed with its public half on the backup node; the private half is a secret output.
+    const backupKey = backup
+      ? new tls.PrivateKey(`${name}-backup-key`, { algorithm: "RSA", rsaBits: 3072 }, { parent: this })
+      : undefined;
     const caKey = new tls.PrivateKey(
       `${name}-ca-key`,
       { algorithm: "ECDSA", ecdsaCurve: "P256" },
@@ -320,19 +359,26 @@ export class GtidMySql extends pulumi.ComponentResource {
         role === "primary" ? `${name}-${node}-accounts` : `${name}-${node}-replication`,
         {
           connection: h.connection,
-          create: pulumi
-            .all([address, source, user])
-            .apply(([a, s, u]) =>
-              bashCommand(
-                renderReplicationScript({ flavour, role, address: a, port, source: s }),
-                u,
-                "fortress-mysql-replication",
-              ),
+          create: pulumi.all([address, source, user]).apply(([a, s, u]) =>
+            bashCommand(
+              renderReplicationScript({
+                flavour,
+                role,
+                address: a,
+                port,
+                source: s,
+                backupAccount: backup !== undefined,
+              }),
+              u,
+              "fortress-mysql-replication",
             ),
+          ),
           // The primary gets both passwords; a replica only the one it replicates with.
           stdin:
             role === "primary"
-              ? pulumi.secret(pulumi.interpolate`${adminPassword}\n${replicationPassword}\n`)
+              ? pulumi.secret(
+                  pulumi.interpolate`${adminPassword}\n${replicationPassword}\n${backupPassword ?? ""}${backupPassword ? "\n" : ""}`,
+                )
               : pulumi.secret(pulumi.interpolate`${replicationPassword}\n`),
           logging: "stderr",
         },
@@ -346,6 +392,45 @@ export class GtidMySql extends pulumi.ComponentResource {
       this.last[node] = replication;
     }
 
+    if (backup && backupKey && backupPassword && primaryAccounts) {
+      const h = backup.node;
+      const user = sshUser(h.connection);
+      new remote.Command(
+        `${name}-backup`,
+        {
+          connection: h.connection,
+          create: pulumi
+            .all([primaryAddress, ca.certPem, backupKey.publicKeyPem, user])
+            .apply(([p, caPem, publicKeyPem, u]) =>
+              bashCommand(
+                renderBackupTargetScript({
+                  flavour,
+                  database: name,
+                  primary: p,
+                  port,
+                  caPem,
+                  publicKeyPem,
+                  onCalendar: backup.onCalendar,
+                  keep: backup.keep,
+                }),
+                u,
+                "fortress-mysql-backup-target",
+              ),
+            ),
+          delete: user.apply((u) =>
+            bashCommand(renderBackupTeardownScript(name), u, "fortress-mysql-backup-teardown"),
+          ),
+          stdin: pulumi.secret(pulumi.interpolate`${backupPassword}\n`),
+          logging: "stderr",
+        },
+        {
+          parent: this,
+          dependsOn: [primaryAccounts, ...(h.ready ? [h.ready] : []), ...(args.meshReady ?? [])],
+          additionalSecretOutputs: ["stdout"],
+        },
+      );
+    }
+
     this.primaryEndpoint = primaryAddress.apply((a) => endpointOf(a, port));
     this.replicaEndpoints = pulumi.all(
       Object.fromEntries(replicas.map((r) => [r.name, addressOf(r.name).apply((a) => endpointOf(a, port))])),
@@ -357,7 +442,11 @@ export class GtidMySql extends pulumi.ComponentResource {
     this.replicationPassword = replicationPassword;
     this.serverIds = pulumi.output(serverIds);
     this.flavour = pulumi.output(flavour);
+    this.backupUser = pulumi.output(backup ? BACKUP_USER : "");
+    this.backupPrivateKey = pulumi.secret(backupKey ? backupKey.privateKeyPem : pulumi.output(""));
     this.registerOutputs({
+      backupUser: this.backupUser,
+      backupPrivateKey: this.backupPrivateKey,
       primaryEndpoint: this.primaryEndpoint,
       replicaEndpoints: this.replicaEndpoints,
       caCertificate: this.caCertificate,
@@ -389,6 +478,7 @@ export class GtidMySql extends pulumi.ComponentResource {
     replicas: readonly HostArgs[],
     dataClass: DataClass,
     residency: ResidencyArgs | undefined,
+    backupNode: string | undefined,
   ): Violation[] {
     const subject = `GtidMySql "${name}"`;
     const primaryStore: DataStore = {
@@ -411,6 +501,22 @@ export class GtidMySql extends pulumi.ComponentResource {
       overMesh: true,
       encrypted: true,
     }));
+    // The backups hold the same data (sealed): the backup node is a store of it, fed over the mesh.
+    const backupStores: DataStore[] = backupNode
+      ? [{ name: `${name}/backups`, kind: "MySQL backups", dataClass, nodes: [backupNode] }]
+      : [];
+    const backupFlows: DataFlow[] = backupNode
+      ? [
+          {
+            name: `${name} backups to ${backupNode}`,
+            from: primary,
+            to: backupNode,
+            dataClass,
+            overMesh: true,
+            encrypted: true,
+          },
+        ]
+      : [];
     const first = enforceResidency({ nodes, dataStores: [primaryStore] }, residency, "primary", subject);
     const rest = enforceResidency(
       { nodes, dataStores: [primaryStore, ...replicaStores], flows },
@@ -418,8 +524,21 @@ export class GtidMySql extends pulumi.ComponentResource {
       "replicas",
       subject,
     );
+    const third = backupNode
+      ? enforceResidency(
+          { nodes, dataStores: [primaryStore, ...backupStores], flows: backupFlows },
+          residency,
+          "backup.node",
+          subject,
+        )
+      : [];
     const seen = new Set(first.map((v) => v.message));
-    return [...first, ...rest.filter((v) => !seen.has(v.message))];
+    for (const v of rest) seen.add(v.message);
+    return [
+      ...first,
+      ...rest.filter((v) => !first.some((f) => f.message === v.message)),
+      ...third.filter((v) => !seen.has(v.message)),
+    ];
   }
 
   private warnAbout(advisories: readonly Violation[]): void {
@@ -488,6 +607,36 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
     if (!(e instanceof FortressInputError)) throw e;
     problems.add(e.propertyPath, e.reason);
   }
+  let backup: { node: HostArgs; onCalendar: string; keep: number } | undefined;
+  if (args.backup) {
+    const node = args.backup.node;
+    if (
+      problems.check(
+        NODE_NAME.test(node?.name ?? ""),
+        "backup.node.name",
+        `${JSON.stringify(node?.name)} is not a node name; use lower-case letters, digits and "-", starting with a letter`,
+      )
+    ) {
+      problems.check(
+        node.name !== primary?.name,
+        "backup.node",
+        `"${node.name}" is the primary; backups belong on another node (a replica or a node of their own)`,
+      );
+    }
+    const onCalendar = args.backup.onCalendar ?? "*-*-* 02:30:00";
+    problems.check(
+      /^[A-Za-z0-9*:,./~ -]{1,64}$/.test(onCalendar),
+      "backup.onCalendar",
+      `${JSON.stringify(onCalendar)} is not a systemd calendar expression; use e.g. "daily" or "*-*-* 02:30:00"`,
+    );
+    const keep = args.backup.keep ?? 14;
+    problems.check(
+      Number.isInteger(keep) && keep >= 1 && keep <= 365,
+      "backup.keep",
+      `${String(keep)} is out of range; keep 1 to 365 backups`,
+    );
+    backup = { node, onCalendar, keep };
+  }
   const names = all.map(({ h }) => h.name);
   const serverIds =
     problems.list.length === 0
@@ -498,11 +647,26 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
     const plain = args.addresses as Record<string, pulumi.Input<string>>;
     for (const { h } of all) if (NODE_NAME.test(h.name ?? "")) checkAddress(problems, plain[h.name], h.name);
   }
-  const nodes = all.flatMap(
-    ({ h, path }) => checkResidencyNode(problems, h.name, h.placement, `${path}.placement`) ?? [],
-  );
+  const nodes = [
+    ...all.map(({ h, path }) => ({ h, path })),
+    ...(backup && !all.some(({ h }) => h.name === backup.node.name)
+      ? [{ h: backup.node, path: "backup.node" }]
+      : []),
+  ].flatMap(({ h, path }) => checkResidencyNode(problems, h.name, h.placement, `${path}.placement`) ?? []);
   problems.throwIfAny(`GtidMySql "${name}"`);
-  return { primary, replicas, all, flavour, port, meshInterface, retentionDays, dataClass, serverIds, nodes };
+  return {
+    primary,
+    replicas,
+    all,
+    flavour,
+    port,
+    meshInterface,
+    retentionDays,
+    dataClass,
+    serverIds,
+    nodes,
+    backup,
+  };
 }
 
 /** A node's mesh address: present, and an IP address the server can bind. Strings only; outputs are checked once known. */

@@ -13,6 +13,8 @@ ROLE=@@ROLE@@
 CLIENT=@@CLIENT@@
 ADMIN_USER=@@ADMIN_USER@@
 REPLICATION_USER=@@REPLICATION_USER@@
+BACKUP_USER=@@BACKUP_USER@@
+BACKUP_PRIVILEGES=@@BACKUP_PRIVILEGES@@
 ADDRESS=@@ADDRESS@@
 PORT=@@PORT@@
 CA_FILE=@@CA_FILE@@
@@ -55,14 +57,16 @@ logs_in() {
 # Makes USER@'%' exist with PASSWORD, TLS required or not, and its privileges. Checks first, and
 # writes only when something differs: every write goes to the binary log and to the replicas.
 ensure_account() {
-  local user=$1 password=$2 require=$3 privileges=$4 wanted current hash identified statements
+  local user=$1 password=$2 require=$3 privileges=$4 wanted current hash identified statements repl
+  repl=N
+  [[ $privileges != "ALL PRIVILEGES" && $privileges != *"REPLICATION SLAVE"* ]] || repl=Y
   if [[ $FLAVOUR == mariadb ]]; then
     # MariaDB logs CREATE/ALTER USER ... IDENTIFIED BY as written: give it the hash instead.
     hash=$(sql_secret "SELECT PASSWORD('$password')" "$password")
     identified="IDENTIFIED BY PASSWORD '$hash'"
     current=$(sql <<<"SELECT authentication_string, ssl_type, Grant_priv, Repl_slave_priv FROM mysql.user
       WHERE User = '$user' AND Host = '%'" | tr '\t' ' ')
-    wanted="$hash $([[ $require == SSL ]] && echo ANY) $([[ $user == "$ADMIN_USER" ]] && echo Y || echo N) Y"
+    wanted="$hash $([[ $require == SSL ]] && echo ANY) $([[ $user == "$ADMIN_USER" ]] && echo Y || echo N) $repl"
     if [[ $user == "$ADMIN_USER" ]] &&
       sql <<<"SHOW GRANTS FOR '$user'@'%'" 2>/dev/null | grep -Eq 'ALL PRIVILEGES|READ_ONLY ADMIN'; then
       current=read-only-admin
@@ -72,7 +76,7 @@ ensure_account() {
     identified="IDENTIFIED BY '$password'"
     current=$(sql <<<"SELECT ssl_type, Grant_priv, Repl_slave_priv FROM mysql.user
       WHERE User = '$user' AND Host = '%'" | tr '\t' ' ')
-    wanted="$([[ $require == SSL ]] && echo ANY) $([[ $user == "$ADMIN_USER" ]] && echo Y || echo N) Y"
+    wanted="$([[ $require == SSL ]] && echo ANY) $([[ $user == "$ADMIN_USER" ]] && echo Y || echo N) $repl"
     [[ -z $current ]] || logs_in "$user" "$password" || current=wrong-password
   fi
   [[ $current != "$wanted" ]] || return 1
@@ -97,6 +101,15 @@ primary)
   if ensure_account "$ADMIN_USER" "$admin_password" NONE "ALL PRIVILEGES"; then changed admin-account; fi
   if ensure_account "$REPLICATION_USER" "$replication_password" SSL "REPLICATION SLAVE"; then
     changed replication-account
+  fi
+  # The backup node dumps with an account that may only read (a third line when backups are on).
+  if [[ -n $BACKUP_USER ]]; then
+    IFS= read -r backup_password || true
+    check_secret "backup password" "$backup_password"
+    if ensure_account "$BACKUP_USER" "$backup_password" SSL "$BACKUP_PRIVILEGES"; then
+      changed backup-account
+    fi
+    unset backup_password
   fi
   unset admin_password replication_password
   ;;

@@ -2,6 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import {
   ADMIN_USER,
+  BACKUP_PRIVILEGES,
+  BACKUP_USER,
   BINLOG_DIR,
   CA_FILE,
   CERT_FILE,
@@ -14,7 +16,10 @@ import {
   ReplicationSource,
   TLS_DIR,
   DYNAMIC_OPTIONS,
+  backupDumpOptions,
+  backupPaths,
   changeSourceStatement,
+  resetGtidsStatement,
   flavourFacts,
   mysqlAptRelease,
   mysqlVersionPrefix,
@@ -114,6 +119,8 @@ export interface ReplicationInput {
   readonly port: number;
   /** The primary, for a replica. */
   readonly source?: ReplicationSource;
+  /** On the primary: also the backup account (its password is a third line on stdin). */
+  readonly backupAccount?: boolean;
 }
 
 export function renderReplicationScript(r: ReplicationInput): string {
@@ -131,6 +138,8 @@ export function renderReplicationScript(r: ReplicationInput): string {
     CLIENT: flavourFacts(r.flavour).client,
     ADMIN_USER,
     REPLICATION_USER,
+    BACKUP_USER: r.backupAccount && r.role === "primary" ? BACKUP_USER : "",
+    BACKUP_PRIVILEGES,
     ADDRESS: r.address,
     PORT: r.port,
     CA_FILE,
@@ -200,4 +209,68 @@ export function renderDemoteScript(flavour: MySqlFlavour): string {
 export function reportedGtids(stdout: string): string | undefined {
   const m = /^gtids=([0-9A-Za-z:,-]*)$/m.exec(stdout);
   return m ? m[1] : undefined;
+}
+
+/** The plain values the backup node's step uses. */
+export interface BackupTargetInput {
+  readonly flavour: MySqlFlavour;
+  /** The database's name (its backups' folder and unit names). */
+  readonly database: string;
+  /** The primary's mesh address and port. */
+  readonly primary: string;
+  readonly port: number;
+  readonly caPem: string;
+  /** The public key (PEM) each backup's key is sealed with. */
+  readonly publicKeyPem: string;
+  /** systemd OnCalendar of the timer. */
+  readonly onCalendar: string;
+  /** How many backups to keep. */
+  readonly keep: number;
+}
+
+export function renderBackupJobScript(b: BackupTargetInput): string {
+  const { dump, options } = backupDumpOptions(b.flavour);
+  const paths = backupPaths(b.database);
+  return render("backup-job.sh", {
+    DUMP: dump,
+    DUMP_OPTIONS: options.join(" "),
+    PRIMARY: b.primary,
+    PORT: b.port,
+    DIR: paths.dir,
+    CONF_DIR: paths.confDir,
+    KEEP: b.keep,
+  });
+}
+
+export function renderBackupTargetScript(b: BackupTargetInput): string {
+  const paths = backupPaths(b.database);
+  return render("backup-target.sh", {
+    NAME: b.database,
+    DUMP: backupDumpOptions(b.flavour).dump,
+    TLS_VERIFY: b.flavour === MySqlFlavour.MariaDb ? "ssl-verify-server-cert" : "ssl-mode=VERIFY_IDENTITY",
+    DIR: paths.dir,
+    CONF_DIR: paths.confDir,
+    CA_PEM: b.caPem,
+    PUBLIC_KEY: b.publicKeyPem,
+    JOB: renderBackupJobScript(b),
+    ON_CALENDAR: b.onCalendar,
+  });
+}
+
+export function renderBackupTeardownScript(database: string): string {
+  return render("backup-teardown.sh", { NAME: database, CONF_DIR: backupPaths(database).confDir });
+}
+
+/** The restore an operator runs on a fresh host (README, "Restore a backup"). */
+export function renderRestoreScript(flavour: MySqlFlavour): string {
+  const facts = flavourFacts(flavour);
+  const d = replicationDialect(flavour);
+  return render("restore.sh", {
+    FLAVOUR: flavour,
+    SERVICE: facts.service,
+    CLIENT: facts.client,
+    SHOW_STATUS: d.showStatus,
+    RESET_GTIDS: resetGtidsStatement(flavour),
+    EXECUTED_GTIDS: d.executedGtids,
+  });
 }

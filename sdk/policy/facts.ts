@@ -279,6 +279,7 @@ function componentFacts(
     primary?: HostProps;
     replicas?: HostProps[];
     dataClass?: string;
+    backup?: { node?: HostProps };
   };
   if (r.type === "fortress:index:KvmNode") {
     hostNode({ name: r.name, placement: (r.props as { placement?: Placement }).placement });
@@ -315,6 +316,16 @@ function componentFacts(
       });
       urns.set(store, r.urn);
       urns.set(`${r.name} replication to ${replica}`, r.urn);
+    }
+    // Backups hold the same data: the backup node stores it, fed from the primary over the mesh.
+    const backupNode = props.backup?.node ? hostNode(props.backup.node) : undefined;
+    if (backupNode && primary) {
+      const store = `${r.name}/backups`;
+      const flow = `${r.name} backups to ${backupNode}`;
+      dataStores.push({ name: store, kind: "MySQL backups", dataClass, nodes: [backupNode] });
+      flows.push({ name: flow, from: primary, to: backupNode, dataClass, overMesh: true, encrypted: true });
+      urns.set(store, r.urn);
+      urns.set(flow, r.urn);
     }
   }
 }

@@ -63,6 +63,7 @@ function providerOutputs(
         privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\n${fakeKey("key", name)}\n-----END OPENSSH PRIVATE KEY-----\n`,
         privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${fakeKey("pem", name)}\n-----END PRIVATE KEY-----\n`,
         publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${Buffer.from(name).toString("base64")} ${name}\n`,
+        publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${Buffer.from(name).toString("base64")}\n-----END PUBLIC KEY-----\n`,
       };
     case "tls:index/selfSignedCert:SelfSignedCert":
     case "tls:index/locallySignedCert:LocallySignedCert":

@@ -18,7 +18,8 @@ import {
   renderMyCnf,
   serverIdOf,
 } from "../../sdk/mysql";
-import { DataClass } from "../../sdk/residency";
+import { programFacts } from "../../sdk/policy/facts";
+import { DataClass, evaluateResidency } from "../../sdk/residency";
 import { fakeCertificate, isSecret, settle, valueOf } from "../../sdk/testing/mocks";
 import { assertNowhereInClear, dependsOnNames, mocks, recordOptions, registeredOptions } from "./setup";
 
@@ -402,6 +403,51 @@ describe("GtidMySql", () => {
     );
   });
 
+  it("backups: a read-only account on the primary, a timer on the backup node, sealed with a key it cannot open", async () => {
+    const db = await database("db", { flavour: MySqlFlavour.MariaDb, backup: { node: osl(4), keep: 3 } });
+    const admin = await valueOf(db.adminPassword);
+    const replication = await valueOf(db.replicationPassword);
+    const stdin = inputs("db-osl-1-accounts").stdin as string;
+    const [, , third] = stdin.split("\n");
+    assert.strictEqual(stdin, `${admin}\n${replication}\n${third}\n`);
+    assert.match(third, /^password-db-backup-password-\d+$/);
+    assert.match(create("db-osl-1-accounts"), /^BACKUP_USER='fortress_backup'$/m);
+    assert.match(
+      create("db-osl-1-accounts"),
+      /^BACKUP_PRIVILEGES='SELECT, RELOAD, LOCK TABLES, SHOW VIEW, EVENT, TRIGGER, REPLICATION CLIENT'$/m,
+    );
+    assert.match(create("db-osl-2-replication"), /^BACKUP_USER=''$/m);
+    // The backup node's step: after the primary's accounts, the password on stdin only.
+    assert.deepStrictEqual(await dependsOnNames("db-backup"), ["db-osl-1-accounts"]);
+    assert.strictEqual(inputs("db-backup").stdin, `${third}\n`);
+    assert.deepStrictEqual([...mocks.named("db-backup").secretInputs].sort(), ["connection", "stdin"]);
+    const target = create("db-backup");
+    assert.match(target, /^ON_CALENDAR='\*-\*-\* 02:30:00'$/m);
+    const job = scriptValue(target, "JOB");
+    assert.match(job, /^KEEP='3'$/m);
+    assert.match(job, /^PRIMARY='10\.100\.0\.1'$/m);
+    assert.match(
+      job,
+      /--single-transaction --all-databases --routines --events --triggers --hex-blob --gtid --master-data=2/,
+    );
+    assert.match(target, /-----BEGIN PUBLIC KEY-----/);
+    assert.doesNotMatch(target, /PRIVATE KEY/);
+    assert.match(inputs("db-backup").delete as string, /'fortress-mysql-backup-teardown'$/);
+    assert.deepStrictEqual(inputs("db-backup-key"), { algorithm: "RSA", rsaBits: 3072 });
+    assert.strictEqual(await isSecret(db.backupPrivateKey), true);
+    assert.match(await valueOf(db.backupPrivateKey), /PRIVATE KEY/);
+    assert.strictEqual(await valueOf(db.backupUser), "fortress_backup");
+    await assertNowhereInClear(third);
+  });
+
+  it("no backups unless asked: no account, no key, empty outputs", async () => {
+    const db = await database("db");
+    assert.match(create("db-osl-1-accounts"), /^BACKUP_USER=''$/m);
+    assert.strictEqual(mocks.resources.filter((r) => r.name.startsWith("db-backup")).length, 0);
+    assert.strictEqual(await valueOf(db.backupPrivateKey), "");
+    assert.strictEqual(await valueOf(db.backupUser), "");
+  });
+
   it("runs the teardown on destroy, as root with bash, and keeps the scripts readable", async () => {
     await database("db", { flavour: MySqlFlavour.MariaDb });
     const teardown = inputs("db-osl-2-config").delete as string;
@@ -506,6 +552,30 @@ describe("GtidMySql", () => {
           '  - replicas: residency rule personal-data-location: MySQL replica "bad/fleet-1" holds personal data on node "fleet-1" in Sweden (Amazon Web Services, legal seat United States, subject to the US CLOUD Act); the residency policy allows personal data only in Norway. Move MySQL replica "bad/fleet-1" from node "fleet-1" to a node in Norway, or keep only internal or public data in it.',
           '  - replicas: residency rule foreign-jurisdiction: MySQL replica "bad/fleet-1" holds personal data on node "fleet-1" in Sweden (Amazon Web Services, legal seat United States, subject to the US CLOUD Act); under the US CLOUD Act, authorities of the United States can compel the provider to hand over data it holds anywhere, so the data is under a third country\'s jurisdiction wherever the node is (Schrems II). Move MySQL replica "bad/fleet-1" from node "fleet-1" to a node whose provider has its legal seat in the EEA or in a country with a full EU adequacy decision and is under no foreign access law (e.g. CoolVDS in Norway).',
           '  - replicas: residency rule replication-target: Flow "bad replication to fleet-1" sends personal data to node "fleet-1" in Sweden (Amazon Web Services, legal seat United States, subject to the US CLOUD Act), which may not hold it: Sweden is not an allowed country (allowed: Norway); its provider Amazon Web Services has its legal seat in the United States, subject to the US CLOUD Act. Send personal data only to nodes in Norway whose provider has its legal seat in the EEA or in a country with a full EU adequacy decision and is under no foreign access law (e.g. CoolVDS in Norway), or send only internal or public data to node "fleet-1".',
+        ].join("\n"),
+      ));
+    it("backups on the primary, on AWS, or kept for no day", () =>
+      assert.throws(
+        () =>
+          new GtidMySql("bad", {
+            primary: osl(1),
+            addresses,
+            backup: { node: host("fleet-1", "203.0.113.10", true) },
+          }),
+        (e: Error) =>
+          /^GtidMySql "bad" has \d+ invalid inputs:\n {2}- backup\.node: residency rule personal-data-location: MySQL backups "bad\/backups" holds personal data on node "fleet-1"/.test(
+            e.message,
+          ) &&
+          /backup\.node: residency rule replication-target: Flow "bad backups to fleet-1"/.test(e.message),
+      ));
+    it("backups on the primary itself, a bad schedule and no backup kept", () =>
+      fails(
+        { backup: { node: osl(1), onCalendar: "daily; rm -rf /", keep: 0 } },
+        [
+          'GtidMySql "bad" has 3 invalid inputs:',
+          '  - backup.node: "osl-1" is the primary; backups belong on another node (a replica or a node of their own)',
+          '  - backup.onCalendar: "daily; rm -rf /" is not a systemd calendar expression; use e.g. "daily" or "*-*-* 02:30:00"',
+          "  - backup.keep: 0 is out of range; keep 1 to 365 backups",
         ].join("\n"),
       ));
     it("a primary on AWS, under `primary`", () =>
@@ -644,5 +714,53 @@ describe("MySQL configuration and server ids (pure)", () => {
         },
       ),
     );
+  });
+});
+
+describe("GtidMySql backups in the residency facts (policy pack, report)", () => {
+  const node = (name: string, placement: Record<string, string>) => ({ name, placement });
+  const facts = (backupNode: { name: string; placement: Record<string, string> }) =>
+    programFacts([
+      {
+        type: "fortress:index:GtidMySql",
+        name: "db",
+        urn: "urn:pulumi:prod::fortress::fortress:index:GtidMySql::db",
+        props: {
+          primary: node("osl-1", { country: "NO", provider: "coolvds" }),
+          replicas: [node("osl-2", { country: "NO", provider: "coolvds" })],
+          backup: { node: backupNode },
+        },
+      },
+    ]);
+
+  it("name the backup node as a store of the database's data, fed from the primary over the mesh", () => {
+    const f = facts(node("bak-1", { country: "NO", provider: "coolvds" }));
+    assert.deepStrictEqual(
+      f.deployment.dataStores?.find((s) => s.name === "db/backups"),
+      { name: "db/backups", kind: "MySQL backups", dataClass: DataClass.Personal, nodes: ["bak-1"] },
+    );
+    assert.deepStrictEqual(
+      f.deployment.flows?.find((x) => x.name === "db backups to bak-1"),
+      {
+        name: "db backups to bak-1",
+        from: "osl-1",
+        to: "bak-1",
+        dataClass: DataClass.Personal,
+        overMesh: true,
+        encrypted: true,
+      },
+    );
+    assert.strictEqual(f.urns.get("db/backups"), "urn:pulumi:prod::fortress::fortress:index:GtidMySql::db");
+    assert.deepStrictEqual(
+      evaluateResidency(f.deployment, {}).map((v) => v.ruleId),
+      [],
+    );
+  });
+
+  it("so backups on AWS break the rules the pack enforces", () => {
+    const f = facts(node("fleet-1", { provider: "aws", region: "eu-north-1" }));
+    const rules = evaluateResidency(f.deployment, {}).map((v) => v.ruleId);
+    assert.ok(rules.includes("personal-data-location"), rules.join(", "));
+    assert.ok(rules.includes("replication-target"), rules.join(", "));
   });
 });

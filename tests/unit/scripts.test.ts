@@ -66,6 +66,16 @@ function gtidMySqlScripts(): Record<string, string[]> {
   const each = <T>(f: (flavour: MySqlFlavour, role: (typeof roles)[number]) => T): T[] =>
     flavours.flatMap((flavour) => roles.map((role) => f(flavour, role)));
   const node = { serverId: 7, bindAddress: "10.100.0.1", port: 3306 };
+  const backup = (flavour: MySqlFlavour) => ({
+    flavour,
+    database: "db",
+    primary: "10.100.0.1",
+    port: 3306,
+    caPem: "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n",
+    publicKeyPem: "-----BEGIN PUBLIC KEY-----\nkey\n-----END PUBLIC KEY-----\n",
+    onCalendar: "*-*-* 02:30:00",
+    keep: 14,
+  });
   return {
     "components/gtidMySql/install.sh": flavours.map((f) => gtidMySql.renderInstallScript(f)),
     "components/gtidMySql/configure.sh": each((flavour, role) =>
@@ -101,6 +111,12 @@ function gtidMySqlScripts(): Record<string, string[]> {
       }),
     ),
     "components/gtidMySql/demote.sh": flavours.map((f) => gtidMySql.renderDemoteScript(f)),
+    "components/gtidMySql/backup-target.sh": flavours.map((f) =>
+      gtidMySql.renderBackupTargetScript(backup(f)),
+    ),
+    "components/gtidMySql/backup-job.sh": flavours.map((f) => gtidMySql.renderBackupJobScript(backup(f))),
+    "components/gtidMySql/backup-teardown.sh": [gtidMySql.renderBackupTeardownScript("db")],
+    "components/gtidMySql/restore.sh": flavours.map((f) => gtidMySql.renderRestoreScript(f)),
     "components/gtidMySql/teardown.sh": each((flavour, role) =>
       gtidMySql.renderTeardownScript(flavour, role),
     ),
