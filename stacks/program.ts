@@ -91,6 +91,9 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
       const [primary] = parseNodeRefs([dbConfig.primary], "primary", names, true);
       const replicas = parseNodeRefs(dbConfig.replicas, "replicas", names, false);
       const hostFacts = (n: string) => ({ name: n, placement: nodes[n].host().placement });
+      // Backups: `backup: {node, onCalendar, keep}`, the node by name.
+      const backupConfig = configObject(dbConfig.backup, "backup");
+      const [backupNode] = backupConfig ? parseNodeRefs([backupConfig.node], "backup.node", names, true) : [];
       facts.push({
         type: "fortress:index:GtidMySql",
         name: "db",
@@ -99,6 +102,7 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
           primary: hostFacts(primary),
           replicas: replicas.map(hostFacts),
           dataClass: dbConfig.dataClass,
+          ...(backupNode ? { backup: { node: hostFacts(backupNode) } } : {}),
         },
       });
       return new GtidMySql("db", {
@@ -107,6 +111,17 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
         addresses: mesh.addresses,
         flavour: (dbConfig.flavour as MySqlFlavour | undefined) ?? MySqlFlavour.Mysql84,
         ...(dbConfig.dataClass ? { dataClass: dbConfig.dataClass as GtidMySqlDataClass } : {}),
+        ...(backupConfig && backupNode
+          ? {
+              backup: {
+                node: onMesh(backupNode),
+                ...(backupConfig.onCalendar !== undefined
+                  ? { onCalendar: backupConfig.onCalendar as string }
+                  : {}),
+                ...(backupConfig.keep !== undefined ? { keep: backupConfig.keep as number } : {}),
+              },
+            }
+          : {}),
         residency,
       });
     });

@@ -80,6 +80,9 @@ describe("the offline render", function () {
       assert.match(report, /```mermaid\nflowchart LR\n/);
       assert.match(report, /\| db\/dr-1 \| MySQL replica \| personal \| dr-1 \|/);
       assert.match(report, /\| db replication to dr-1 \| osl-1 \| dr-1 \| personal \| yes \| yes \|/);
+      // The backups at the second Norwegian site, and their flow, as the auditor sees them.
+      assert.match(report, /\| db\/backups \| MySQL backups \| personal \| dr-1 \|/);
+      assert.match(report, /\| db backups to dr-1 \| osl-1 \| dr-1 \| personal \| yes \| yes \|/);
       const json = JSON.parse(fs.readFileSync(path.join(out, "residency-report.json"), "utf8")) as {
         compliant: boolean;
       };
