@@ -5,7 +5,9 @@ import { MeshPortDeclaration } from "./zones";
 
 /** Which server a GtidMySql runs: the two speak different GTID dialects. */
 export enum MySqlFlavour {
-  /** MySQL 8.0 (Oracle's repository on Debian, the archive on Ubuntu): `gtid_mode=ON`, auto-positioning. */
+  /** MySQL 8.4 LTS (Oracle's repository on Debian and Ubuntu): `gtid_mode=ON`, auto-positioning. The default. */
+  Mysql84 = "mysql84",
+  /** MySQL 8.0 (Oracle's repository on Debian, the archive on Ubuntu); end of life since April 2026. */
   Mysql80 = "mysql80",
   /** MariaDB as Debian and Ubuntu ship it: its own GTIDs (`gtid_strict_mode`, `MASTER_USE_GTID=slave_pos`). */
   MariaDb = "mariadb",
@@ -18,9 +20,20 @@ export function checkFlavour(problems: InputProblems, value: unknown, propertyPa
   return problems.check(
     typeof value === "string" && FLAVOURS.includes(value),
     propertyPath,
-    `${JSON.stringify(value) ?? "undefined"} is not a MySQL flavour; use "mysql80" (MySQL 8.0, the default) ` +
-      'or "mariadb" (MariaDB as Debian ships it)',
+    `${JSON.stringify(value) ?? "undefined"} is not a MySQL flavour; use "mysql84" (MySQL 8.4 LTS, the default), ` +
+      '"mysql80" (MySQL 8.0, end of life) or "mariadb" (MariaDB as Debian ships it)',
   );
+}
+
+/** The release series of Oracle's APT repository for a MySQL flavour (its component name). */
+export function mysqlAptRelease(flavour: MySqlFlavour): string {
+  if (flavour === MySqlFlavour.MariaDb) throw new Error("MariaDB comes from the distribution");
+  return flavour === MySqlFlavour.Mysql84 ? "mysql-8.4-lts" : "mysql-8.0";
+}
+
+/** The server version prefix a flavour's package must have (`8.4.`, `8.0.`). */
+export function mysqlVersionPrefix(flavour: MySqlFlavour): string {
+  return flavour === MySqlFlavour.Mysql84 ? "8.4." : "8.0.";
 }
 
 /** Where each flavour keeps things on a Debian or Ubuntu host. */
@@ -53,6 +66,10 @@ export const KEY_FILE = `${TLS_DIR}/server-key.pem`;
 export const ADMIN_USER = "fortress_admin";
 /** The account replicas connect with: REPLICATION SLAVE only, TLS required. */
 export const REPLICATION_USER = "fortress_repl";
+/** The account the backup node dumps with: read only (and the binary log position), TLS required. */
+export const BACKUP_USER = "fortress_backup";
+/** What a consistent dump with its GTID position needs, and no more. */
+export const BACKUP_PRIVILEGES = "SELECT, RELOAD, LOCK TABLES, SHOW VIEW, EVENT, TRIGGER, REPLICATION CLIENT";
 
 /**
  * How fast a replica notices a dead link and comes back: the primary sends a heartbeat every
@@ -269,6 +286,8 @@ export interface AccountHosts {
   readonly admin: readonly string[];
   /** The replication account: the replicas' mesh addresses, nothing else. */
   readonly replication: readonly string[];
+  /** The backup account (read-only): the backup node's mesh address; none without backups. */
+  readonly backup?: readonly string[];
 }
 
 /**
@@ -282,19 +301,21 @@ export function accountHosts(
   replicas: readonly string[],
   fortressMembers: readonly string[],
   extraAdminHosts: readonly string[] = [],
+  backupNode?: string,
 ): AccountHosts {
   const sorted = (xs: readonly (string | undefined)[]) =>
     [...new Set(xs.filter((x): x is string => !!x))].sort();
   return {
     admin: sorted([addresses[primary], ...fortressMembers.map((n) => addresses[n]), ...extraAdminHosts]),
     replication: sorted(replicas.map((r) => addresses[r])),
+    ...(backupNode ? { backup: sorted([addresses[backupNode]]) } : {}),
   };
 }
 
 /**
  * The database port on the mesh: on every member, from every member (replication and the admin's
- * hosts), plus the extra admin hosts. Not open to the Fleet: a member in the Fleet (possible only
- * for data that is not personal) is let in only when the data is not personal.
+ * hosts) and the backup node, plus the extra admin hosts. Not open to the Fleet: a member in the
+ * Fleet (possible only for data that is not personal) is let in only when the data is not personal.
  */
 export function mySqlMeshPorts(
   component: string,
@@ -302,6 +323,7 @@ export function mySqlMeshPorts(
   port: number,
   extraSources: readonly string[],
   personal: boolean,
+  sourceNodes: readonly string[] = [],
 ): MeshPortDeclaration[] {
   return [
     {
@@ -310,9 +332,107 @@ export function mySqlMeshPorts(
       protocol: "tcp",
       ports: [port, port],
       on: [...members],
-      from: [...members],
+      from: [...new Set([...members, ...sourceNodes])],
       fromCidrs: [...extraSources],
       fleet: !personal,
     },
   ];
+}
+
+/**
+ * The statements and status fields a flavour speaks for replication and its roles, in one place,
+ * so every script (replication, switchover, failover, restore) says the same thing the same way.
+ */
+export interface ReplicationDialect {
+  readonly showStatus: string;
+  readonly stop: string;
+  readonly start: string;
+  /** Forgets the source entirely (a promoted server has none). */
+  readonly resetAll: string;
+  /** Run before a replica is (re)pointed, so it asks its new source for what it lacks; may be empty. */
+  readonly adoptPosition: string;
+  readonly hostField: string;
+  readonly ioField: string;
+  readonly sqlField: string;
+  /** The GTIDs this server has written to its binary log (what a replica must have applied). */
+  readonly executedGtids: string;
+  /** A SELECT of a statement that waits for the set `@GTIDS` (an SQL string) up to `@SECONDS`; 0 when done. */
+  readonly waitForGtids: string;
+  /** Statements that make the server refuse writes from every client, the admin account included. */
+  readonly readOnly: string;
+  /** Statements that make it take writes again. */
+  readonly writable: string;
+}
+
+export function replicationDialect(flavour: MySqlFlavour): ReplicationDialect {
+  if (flavour === MySqlFlavour.MariaDb) {
+    return {
+      showStatus: "SHOW SLAVE STATUS",
+      stop: "STOP SLAVE",
+      start: "START SLAVE",
+      resetAll: "RESET SLAVE ALL",
+      // MASTER_USE_GTID=slave_pos starts from gtid_slave_pos, which lacks a former primary's own.
+      adoptPosition: "SET GLOBAL gtid_slave_pos = @@GLOBAL.gtid_current_pos;",
+      hostField: "Master_Host",
+      ioField: "Slave_IO_Running",
+      sqlField: "Slave_SQL_Running",
+      executedGtids: "SELECT @@GLOBAL.gtid_binlog_pos",
+      // MASTER_GTID_WAIT is 0 once gtid_slave_pos holds the position, -1 on timeout.
+      waitForGtids: "SELECT MASTER_GTID_WAIT(@GTIDS, @SECONDS) = 0",
+      readOnly: "SET GLOBAL read_only = ON",
+      writable: "SET GLOBAL read_only = OFF",
+    };
+  }
+  return {
+    showStatus: "SHOW REPLICA STATUS",
+    stop: "STOP REPLICA",
+    start: "START REPLICA",
+    resetAll: "RESET REPLICA ALL",
+    // Auto-positioning sends what gtid_executed lacks, whoever wrote it.
+    adoptPosition: "",
+    hostField: "Source_Host",
+    ioField: "Replica_IO_Running",
+    sqlField: "Replica_SQL_Running",
+    // One line: MySQL puts a newline between the sets of different servers.
+    executedGtids: "SELECT REPLACE(@@GLOBAL.gtid_executed, '\\n', '')",
+    // WAIT_FOR_EXECUTED_GTID_SET is 0 once gtid_executed holds the set, 1 on timeout.
+    waitForGtids: "SELECT WAIT_FOR_EXECUTED_GTID_SET(@GTIDS, @SECONDS) = 0",
+    readOnly: "SET GLOBAL super_read_only = ON",
+    writable: "SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF",
+  };
+}
+
+/** Options the server takes while running: a change of only these is applied live, without a restart. */
+export const DYNAMIC_OPTIONS: readonly string[] = ["read_only", "super_read_only"];
+
+/** Where the backup node keeps one database's backups, and its configuration for them. */
+export const backupPaths = (database: string) => ({
+  dir: `/var/backups/fortress-mysql/${database}`,
+  confDir: `/etc/fortress/mysql-backup/${database}`,
+});
+
+/** The dump a backup is: consistent (one transaction), with its GTID position, everything. */
+export function backupDumpOptions(flavour: MySqlFlavour): { dump: string; options: string[] } {
+  const common = [
+    "--single-transaction",
+    "--all-databases",
+    "--routines",
+    "--events",
+    "--triggers",
+    "--hex-blob",
+  ];
+  if (flavour === MySqlFlavour.MariaDb) {
+    return { dump: "mariadb-dump", options: [...common, "--gtid", "--master-data=2"] };
+  }
+  return {
+    dump: "mysqldump",
+    options: [...common, "--source-data=2", "--set-gtid-purged=ON", "--no-tablespaces"],
+  };
+}
+
+/** What empties a fresh server's GTID history before a restore sets it (MySQL's gtid_purged needs it). */
+export function resetGtidsStatement(flavour: MySqlFlavour): string {
+  if (flavour === MySqlFlavour.MariaDb) return "";
+  // 8.4 removed RESET MASTER.
+  return flavour === MySqlFlavour.Mysql84 ? "RESET BINARY LOGS AND GTIDS" : "RESET MASTER";
 }

@@ -37,7 +37,16 @@ export const STACK_KEYS = [
 ] as const;
 
 const K3S_KEYS = ["version", "servers", "agents", "mirror"];
-const DATABASE_KEYS = ["primary", "replicas", "flavour", "dataClass", "port", "binlogRetentionDays"];
+const DATABASE_KEYS = [
+  "primary",
+  "replicas",
+  "flavour",
+  "dataClass",
+  "port",
+  "binlogRetentionDays",
+  "backup",
+];
+const BACKUP_KEYS = ["node", "onCalendar", "keep"];
 
 /** The names the stack gives its components, which their facts and children are named after. */
 export const STACK_NAMES = { mesh: "mesh", cluster: "k3s", database: "db" } as const;
@@ -56,6 +65,8 @@ export interface DatabaseConfig {
   readonly dataClass?: DataClass;
   readonly port?: number;
   readonly binlogRetentionDays?: number;
+  /** Scheduled backups of the primary to a node of the stack, by name (GtidMySqlBackupArgs). */
+  readonly backup?: { readonly node: string; readonly onCalendar?: string; readonly keep?: number };
 }
 
 /** A stack's config, checked, with the residency facts of what it builds. */
@@ -146,6 +157,7 @@ export function readStackConfig(
             host(database.primary),
             database.replicas.map(host),
             database.dataClass ?? DataClass.Personal,
+            database.backup ? host(database.backup.node) : undefined,
           ),
         ]
       : []),
@@ -157,9 +169,11 @@ export function readStackConfig(
       ? "fortress:k3s.servers"
       : v.subject === db
         ? "fortress:database.primary"
-        : v.subject.startsWith(`${db}/`) || v.subject.startsWith(`${db} `)
-          ? "fortress:database.replicas"
-          : "fortress:nodes";
+        : v.subject === `${db}/backups` || v.subject.startsWith(`${db} backups to `)
+          ? "fortress:database.backup.node"
+          : v.subject.startsWith(`${db}/`) || v.subject.startsWith(`${db} `)
+            ? "fortress:database.replicas"
+            : "fortress:nodes";
   const advisories = enforceResidency(facts, residency, keyOf, "the stack config");
   return { nodes, mesh, k3s, database, openfaas, argo, residency, facts, advisories };
 }
@@ -236,8 +250,28 @@ function databaseConfig(
   }
   if (expect.number(problems, raw.port, "fortress:database.port", "1 to 65535"))
     checkPort(problems, raw.port, "fortress:database.port");
-  expect.string(problems, raw.flavour, "fortress:database.flavour", '"mysql80" or "mariadb"');
+  expect.string(problems, raw.flavour, "fortress:database.flavour", '"mysql84", "mysql80" or "mariadb"');
   expect.number(problems, raw.binlogRetentionDays, "fortress:database.binlogRetentionDays", "1 to 365 days");
+  const backup = objectAt(problems, raw.backup, "fortress:database.backup");
+  let backupNode: string | undefined;
+  if (backup) {
+    checkKeys(problems, backup, BACKUP_KEYS, "fortress:database.backup", "backup");
+    [backupNode] =
+      typeof backup.node === "string"
+        ? refs(problems, [backup.node], "fortress:database.backup.node", names, true)
+        : (problems.add(
+            "fortress:database.backup.node",
+            `must be the name of a node of fortress:nodes (${names.join(", ")})`,
+          ),
+          []);
+    expect.string(problems, backup.onCalendar, "fortress:database.backup.onCalendar", '"*-*-* 02:30:00"');
+    expect.number(
+      problems,
+      backup.keep,
+      "fortress:database.backup.keep",
+      "how many backups to keep, e.g. 14",
+    );
+  }
   if (problems.list.length > before) return undefined;
   return {
     primary: primary,
@@ -247,6 +281,15 @@ function databaseConfig(
     ...(raw.port !== undefined ? { port: raw.port as number } : {}),
     ...(raw.binlogRetentionDays !== undefined
       ? { binlogRetentionDays: raw.binlogRetentionDays as number }
+      : {}),
+    ...(backup && backupNode
+      ? {
+          backup: {
+            node: backupNode,
+            ...(backup.onCalendar !== undefined ? { onCalendar: backup.onCalendar as string } : {}),
+            ...(backup.keep !== undefined ? { keep: backup.keep as number } : {}),
+          },
+        }
       : {}),
   };
 }

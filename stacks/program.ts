@@ -84,10 +84,11 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
           primary: onMesh(db.primary),
           replicas: db.replicas.map(onMesh),
           addresses: mesh.addresses,
-          flavour: (db.flavour as MySqlFlavour | undefined) ?? MySqlFlavour.Mysql80,
+          flavour: (db.flavour as MySqlFlavour | undefined) ?? MySqlFlavour.Mysql84,
           ...(db.dataClass ? { dataClass: db.dataClass } : {}),
           ...(db.port !== undefined ? { port: db.port } : {}),
           ...(db.binlogRetentionDays !== undefined ? { binlogRetentionDays: db.binlogRetentionDays } : {}),
+          ...(db.backup ? { backup: { ...db.backup, node: onMesh(db.backup.node) } } : {}),
           residency,
         }),
     );

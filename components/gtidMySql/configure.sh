@@ -22,6 +22,7 @@ KEY_FILE=@@KEY_FILE@@
 CA_PEM=@@CA_PEM@@
 CERT_PEM=@@CERT_PEM@@
 EXPECTED=@@EXPECTED@@
+DYNAMIC_OPTIONS=@@DYNAMIC_OPTIONS@@
 
 # @fortress-common
 # @gtid-mysql-helpers
@@ -100,10 +101,28 @@ for file in "$CONFIG_DIR"/*.cnf; do
   fi
 done
 
+# The option file without the options the server takes while running (read_only after a
+# switchover): when only those differ, the running server gets them by SET GLOBAL, no restart.
+dynamic_pattern="^($(tr ' ' '|' <<<"$DYNAMIC_OPTIONS")) = "
+static_part() { grep -Ev "$dynamic_pattern" || true; }
+live=false
+if [[ -f $CONFIG_FILE ]] && systemctl is-active --quiet "$SERVICE" &&
+  [[ "$(static_part <"$CONFIG_FILE")" == "$(static_part <<<"$MY_CNF")" ]]; then
+  live=true
+fi
 restart=false
 if put "$CONFIG_FILE" 0644 root:root "$MY_CNF"; then
-  restart=true
   changed config
+  if [[ $live == true ]]; then
+    wait_ready || die "$SERVICE does not answer on its socket"
+    if ! sed -nE "s/$dynamic_pattern(.*)$/SET GLOBAL \1 = \2;/p" <<<"$MY_CNF" | sql; then
+      rollback
+      die "$SERVICE refused the new values of $DYNAMIC_OPTIONS; the previous option file is back"
+    fi
+    changed applied-live
+  else
+    restart=true
+  fi
 fi
 # At boot the server starts after the mesh interface, whose address it listens on.
 if put "$DROP_IN_FILE" 0644 root:root "$DROP_IN"; then

@@ -6,6 +6,7 @@ import * as tls from "@pulumi/tls";
 import { FortressInputError, InputProblems } from "../../sdk/errors";
 import {
   ADMIN_USER,
+  BACKUP_USER,
   MySqlFlavour,
   MySqlRole,
   REPLICATION_USER,
@@ -24,6 +25,7 @@ import {
   Violation,
   defaultResidencyPolicy,
   enforceResidency,
+  gtidMySqlNames,
   gtidMySqlResidency,
   isPersonalData,
   parseDataClass,
@@ -43,12 +45,31 @@ import { HostArgs, checkHostArgs, sshUser } from "../kvmNode/kvmNode";
 import { meshFirewallStep } from "../kvmNode/meshFirewall";
 import {
   renderConfigureScript,
+  renderBackupTargetScript,
+  renderBackupTeardownScript,
+  renderDemoteScript,
   renderInstallScript,
+  renderPromoteScript,
   renderReplicationScript,
   renderTeardownScript,
+  reportedGtids,
 } from "./scripts";
 
 export { MySqlFlavour } from "../../sdk/mysql";
+
+/** Scheduled backups of the primary to a node of their own (`GtidMySqlArgs.backup`). */
+export interface GtidMySqlBackupArgs {
+  /**
+   * The backup node (`KvmNode.host()`), on the mesh: it dumps the primary over the mesh with a
+   * read-only account and keeps the backups, sealed with a key it cannot open. The residency rules
+   * check it as a store of the database's data. Not the primary.
+   */
+  readonly node: HostArgs;
+  /** When backups run, as systemd's OnCalendar (`daily`, `*-*-* 02:30:00`). Default `*-*-* 02:30:00`. */
+  readonly onCalendar?: string;
+  /** How many backups the backup node keeps (the newest). Default 14. */
+  readonly keep?: number;
+}
 
 export interface GtidMySqlArgs {
   /** The node that takes the writes (`KvmNode.host()`). Changing it re-points every replica. */
@@ -64,7 +85,10 @@ export interface GtidMySqlArgs {
   readonly meshReady?: remote.Command[];
   /** The mesh interface: at boot each server starts after it is up. Default `wg0`. */
   readonly meshInterface?: string;
-  /** `mysql80` (default: MySQL 8.0) or `mariadb`. Changing it on live hosts is not supported. */
+  /**
+   * `mysql84` (default: MySQL 8.4 LTS), `mysql80` (MySQL 8.0, end of life April 2026) or `mariadb`.
+   * Changing it on live hosts is not supported (an upgrade 8.0 -> 8.4 is a package upgrade, README).
+   */
   readonly flavour?: MySqlFlavour;
   /** TCP port on the mesh address. Default 3306. Changing it restarts every server. */
   readonly port?: number;
@@ -74,6 +98,8 @@ export interface GtidMySqlArgs {
   readonly residency?: ResidencyArgs;
   /** server_id pinned per node name; the others get a stable id from a hash of their name. */
   readonly serverIds?: { [node: string]: number };
+  /** Scheduled, encrypted backups of the primary to a backup node. Default none. */
+  readonly backup?: GtidMySqlBackupArgs;
   /**
    * Days of binary logs each server keeps. Default 7. A replica away for longer, or added after
    * that, must be seeded from a backup first.
@@ -107,6 +133,7 @@ export const GTID_MYSQL_KEYS = [
   "serverIds",
   "binlogRetentionDays",
   "adminHosts",
+  "backup",
 ];
 
 /**
@@ -133,6 +160,10 @@ export class GtidMySql extends pulumi.ComponentResource {
   public readonly serverIds: pulumi.Output<{ [node: string]: number }>;
   /** The flavour the servers run. */
   public readonly flavour: pulumi.Output<MySqlFlavour>;
+  /** The account the backup node dumps with (read-only); empty when backups are off. */
+  public readonly backupUser: pulumi.Output<string>;
+  /** The private key (PEM, secret) that opens the backups, what a restore needs; empty when backups are off. */
+  public readonly backupPrivateKey: pulumi.Output<string>;
   private readonly last: Record<string, remote.Command> = {};
 
   constructor(name: string, args: GtidMySqlArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -150,14 +181,22 @@ export class GtidMySql extends pulumi.ComponentResource {
       serverIds,
       residency,
       adminHosts,
+      backup,
     } = resolveArgs(name, args);
     const nodes = residency.nodes;
-    // Where the primary and each replica keep the data is checked before any host is touched.
+    const backupNode = backup?.node.name;
+    // Where the primary, each replica and the backups keep the data is checked before any host is touched.
     this.warnAbout(
       enforceResidency(
         residency,
         args.residency,
-        (v) => (v.subject === name ? "primary" : "replicas"),
+        (v) =>
+          v.subject === name
+            ? "primary"
+            : v.subject === gtidMySqlNames.backupStore(name) ||
+                (backupNode !== undefined && v.subject === gtidMySqlNames.backupFlow(name, backupNode))
+              ? "backup.node"
+              : "replicas",
         `GtidMySql "${name}"`,
       ),
     );
@@ -174,6 +213,19 @@ export class GtidMySql extends pulumi.ComponentResource {
         { parent: this },
       ).result,
     );
+    const backupPassword = backup
+      ? pulumi.secret(
+          new random.RandomPassword(
+            `${name}-backup-password`,
+            { length: 32, special: false },
+            { parent: this },
+          ).result,
+        )
+      : undefined;
+    // Backups are sealed with its public half on the backup node; the private half is a secret output.
+    const backupKey = backup
+      ? new tls.PrivateKey(`${name}-backup-key`, { algorithm: "RSA", rsaBits: 3072 }, { parent: this })
+      : undefined;
     const caKey = new tls.PrivateKey(
       `${name}-ca-key`,
       { algorithm: "ECDSA", ecdsaCurve: "P256" },
@@ -214,18 +266,21 @@ export class GtidMySql extends pulumi.ComponentResource {
     };
     const zones = new Map(nodes.map((n) => [n.name, zoneOf(n, policy)]));
     const members = all.map(({ h }) => h.name);
+    // The backup node dumps the primary over the mesh: a source of the database port, not a member.
+    const sources = [...new Set([...members, ...(backupNode ? [backupNode] : [])])];
     const declarations = mySqlMeshPorts(
       `GtidMySql "${name}"`,
       members,
       port,
       adminHosts,
       isPersonalData(dataClass),
+      sources,
     );
-    const memberAddresses = pulumi.all(Object.fromEntries(members.map((m) => [m, addressOf(m)])));
+    const memberAddresses = pulumi.all(Object.fromEntries(sources.map((m) => [m, addressOf(m)])));
     const checkedAddresses = memberAddresses.apply((a) => {
       const problems = checkMeshSources(
         adminHosts,
-        members.map((m) => ({ name: m, zone: zones.get(m) ?? Zone.Fleet, address: a[m] })),
+        sources.map((m) => ({ name: m, zone: zones.get(m) ?? Zone.Fleet, address: a[m] })),
       );
       if (problems.length > 0) {
         throw new pulumi.ResourceError(`GtidMySql "${name}": adminHosts: ${problems.join("; ")}`, this);
@@ -239,8 +294,47 @@ export class GtidMySql extends pulumi.ComponentResource {
         replicas.map((r) => r.name),
         members.filter((m) => zones.get(m) === Zone.Fortress),
         adminHosts,
+        backupNode,
       ),
     );
+
+    // Installed everywhere first; then every replica refuses writes (the primary until now among
+    // them, in a switchover) and reports what it wrote, before the primary takes over.
+    const installs: Record<string, remote.Command> = {};
+    const demoted: pulumi.Output<{ address: string; gtids: string }>[] = [];
+    for (const { h, role } of all) {
+      const user = sshUser(h.connection);
+      const install = new remote.Command(
+        `${name}-${h.name}-install`,
+        {
+          connection: h.connection,
+          create: user.apply((u) => bashCommand(renderInstallScript(flavour), u, "fortress-mysql-install")),
+        },
+        { parent: this, dependsOn: h.ready ? [h.ready] : [] },
+      );
+      installs[h.name] = install;
+      if (role !== "replica") continue;
+      const demote = new remote.Command(
+        `${name}-${h.name}-demote`,
+        {
+          connection: h.connection,
+          create: user.apply((u) => bashCommand(renderDemoteScript(flavour), u, "fortress-mysql-demote")),
+        },
+        { parent: this, dependsOn: [install, ...(args.meshReady ?? [])] },
+      );
+      demoted.push(
+        pulumi.all([addressOf(h.name), demote.stdout]).apply(([address, out]) => {
+          const gtids = reportedGtids(out);
+          if (gtids === undefined) {
+            throw new pulumi.ResourceError(
+              `node "${h.name}" reported no GTIDs: ${JSON.stringify(out)}`,
+              this,
+            );
+          }
+          return { address, gtids };
+        }),
+      );
+    }
 
     let previousConfig: remote.Command | undefined;
     let primaryAccounts: remote.Command | undefined;
@@ -248,6 +342,7 @@ export class GtidMySql extends pulumi.ComponentResource {
       const node = h.name;
       const address = node === primary.name ? primaryAddress : addressOf(node);
       const user = sshUser(h.connection);
+      const install = installs[node];
 
       const key = new tls.PrivateKey(
         `${name}-${node}-tls-key`,
@@ -278,14 +373,6 @@ export class GtidMySql extends pulumi.ComponentResource {
         { parent: this },
       );
 
-      const install = new remote.Command(
-        `${name}-${node}-install`,
-        {
-          connection: h.connection,
-          create: user.apply((u) => bashCommand(renderInstallScript(flavour), u, "fortress-mysql-install")),
-        },
-        { parent: this, dependsOn: h.ready ? [h.ready] : [] },
-      );
       const myCnf = address.apply((bindAddress) =>
         renderMyCnf(
           mySqlConfig({
@@ -298,6 +385,23 @@ export class GtidMySql extends pulumi.ComponentResource {
           }),
         ),
       );
+      // The primary takes over first if it replicated until now (a switchover): the old primary
+      // becomes read-only, this one catches up and takes writes, before any configuration changes.
+      const promote =
+        role === "primary"
+          ? new remote.Command(
+              `${name}-${node}-promote`,
+              {
+                connection: h.connection,
+                create: pulumi
+                  .all([pulumi.all(demoted), user])
+                  .apply(([d, u]) =>
+                    bashCommand(renderPromoteScript({ flavour, demoted: d }), u, "fortress-mysql-promote"),
+                  ),
+              },
+              { parent: this, dependsOn: [install, ...(args.meshReady ?? [])] },
+            )
+          : undefined;
       // One node at a time, the primary first: a restart never takes two servers down at once.
       const config = new remote.Command(
         `${name}-${node}-config`,
@@ -331,7 +435,12 @@ export class GtidMySql extends pulumi.ComponentResource {
         },
         {
           parent: this,
-          dependsOn: [install, ...(args.meshReady ?? []), ...(previousConfig ? [previousConfig] : [])],
+          dependsOn: [
+            install,
+            ...(args.meshReady ?? []),
+            ...(previousConfig ? [previousConfig] : []),
+            ...(promote ? [promote] : []),
+          ],
           additionalSecretOutputs: ["stdout"],
         },
       );
@@ -354,19 +463,25 @@ export class GtidMySql extends pulumi.ComponentResource {
         role === "primary" ? `${name}-${node}-accounts` : `${name}-${node}-replication`,
         {
           connection: h.connection,
-          create: pulumi
-            .all([source, user, hostsOfAccounts])
-            .apply(([s, u, hosts]) =>
-              bashCommand(
-                renderReplicationScript({ flavour, role, source: s, accountHosts: hosts }),
-                u,
-                "fortress-mysql-replication",
-              ),
+          create: pulumi.all([source, user, hostsOfAccounts]).apply(([s, u, hosts]) =>
+            bashCommand(
+              renderReplicationScript({
+                flavour,
+                role,
+                source: s,
+                accountHosts: hosts,
+                backupAccount: backup !== undefined,
+              }),
+              u,
+              "fortress-mysql-replication",
             ),
+          ),
           // The primary gets both passwords; a replica only the one it replicates with.
           stdin:
             role === "primary"
-              ? pulumi.secret(pulumi.interpolate`${adminPassword}\n${replicationPassword}\n`)
+              ? pulumi.secret(
+                  pulumi.interpolate`${adminPassword}\n${replicationPassword}\n${backupPassword ?? ""}${backupPassword ? "\n" : ""}`,
+                )
               : pulumi.secret(pulumi.interpolate`${replicationPassword}\n`),
           logging: "stderr",
         },
@@ -380,6 +495,45 @@ export class GtidMySql extends pulumi.ComponentResource {
       this.last[node] = replication;
     }
 
+    if (backup && backupKey && backupPassword && primaryAccounts) {
+      const h = backup.node;
+      const user = sshUser(h.connection);
+      new remote.Command(
+        `${name}-backup`,
+        {
+          connection: h.connection,
+          create: pulumi
+            .all([primaryAddress, ca.certPem, backupKey.publicKeyPem, user])
+            .apply(([p, caPem, publicKeyPem, u]) =>
+              bashCommand(
+                renderBackupTargetScript({
+                  flavour,
+                  database: name,
+                  primary: p,
+                  port,
+                  caPem,
+                  publicKeyPem,
+                  onCalendar: backup.onCalendar,
+                  keep: backup.keep,
+                }),
+                u,
+                "fortress-mysql-backup-target",
+              ),
+            ),
+          delete: user.apply((u) =>
+            bashCommand(renderBackupTeardownScript(name), u, "fortress-mysql-backup-teardown"),
+          ),
+          stdin: pulumi.secret(pulumi.interpolate`${backupPassword}\n`),
+          logging: "stderr",
+        },
+        {
+          parent: this,
+          dependsOn: [primaryAccounts, ...(h.ready ? [h.ready] : []), ...(args.meshReady ?? [])],
+          additionalSecretOutputs: ["stdout"],
+        },
+      );
+    }
+
     this.primaryEndpoint = primaryAddress.apply((a) => endpointOf(a, port));
     this.replicaEndpoints = pulumi.all(
       Object.fromEntries(replicas.map((r) => [r.name, addressOf(r.name).apply((a) => endpointOf(a, port))])),
@@ -391,7 +545,11 @@ export class GtidMySql extends pulumi.ComponentResource {
     this.replicationPassword = replicationPassword;
     this.serverIds = pulumi.output(serverIds);
     this.flavour = pulumi.output(flavour);
+    this.backupUser = pulumi.output(backup ? BACKUP_USER : "");
+    this.backupPrivateKey = pulumi.secret(backupKey ? backupKey.privateKeyPem : pulumi.output(""));
     this.registerOutputs({
+      backupUser: this.backupUser,
+      backupPrivateKey: this.backupPrivateKey,
       primaryEndpoint: this.primaryEndpoint,
       replicaEndpoints: this.replicaEndpoints,
       caCertificate: this.caCertificate,
@@ -465,7 +623,7 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
     problems.check(!seen.has(h.name), `${path}.name`, `"${h.name}" is a replica twice; list it once`);
     seen.add(h.name);
   }
-  const flavour = args.flavour ?? MySqlFlavour.Mysql80;
+  const flavour = args.flavour ?? MySqlFlavour.Mysql84;
   checkFlavour(problems, flavour, "flavour");
   const port = args.port ?? 3306;
   checkPort(problems, port, "port");
@@ -484,6 +642,36 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
     if (!(e instanceof FortressInputError)) throw e;
     problems.add(e.propertyPath, e.reason);
   }
+  let backup: { node: HostArgs; onCalendar: string; keep: number } | undefined;
+  if (args.backup) {
+    const node = args.backup.node;
+    if (
+      problems.check(
+        NODE_NAME.test(node?.name ?? ""),
+        "backup.node.name",
+        `${JSON.stringify(node?.name)} is not a node name; use lower-case letters, digits and "-", starting with a letter`,
+      )
+    ) {
+      problems.check(
+        node.name !== primary?.name,
+        "backup.node",
+        `"${node.name}" is the primary; backups belong on another node (a replica or a node of their own)`,
+      );
+    }
+    const onCalendar = args.backup.onCalendar ?? "*-*-* 02:30:00";
+    problems.check(
+      /^[A-Za-z0-9*:,./~ -]{1,64}$/.test(onCalendar),
+      "backup.onCalendar",
+      `${JSON.stringify(onCalendar)} is not a systemd calendar expression; use e.g. "daily" or "*-*-* 02:30:00"`,
+    );
+    const keep = args.backup.keep ?? 14;
+    problems.check(
+      Number.isInteger(keep) && keep >= 1 && keep <= 365,
+      "backup.keep",
+      `${String(keep)} is out of range; keep 1 to 365 backups`,
+    );
+    backup = { node, onCalendar, keep };
+  }
   const names = all.map(({ h }) => h.name);
   const serverIds =
     problems.list.length === 0
@@ -495,7 +683,7 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
     for (const { h } of all) if (NODE_NAME.test(h.name ?? "")) checkAddress(problems, plain[h.name], h.name);
   }
   const residency: Deployment = primary
-    ? gtidMySqlResidency(problems, name, primary, replicas, dataClass)
+    ? gtidMySqlResidency(problems, name, primary, replicas, dataClass, backup?.node)
     : { nodes: [] };
   const adminHosts = args.adminHosts ?? [];
   adminHosts.forEach((a, i) =>
@@ -519,6 +707,7 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
     serverIds,
     residency,
     adminHosts: [...new Set(adminHosts)].sort(),
+    backup,
   };
 }
 

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Fortress GtidMySql: installs the database server of the chosen flavour, and only what is
 # missing (offline hosts with the server baked in never touch the network). MariaDB comes from the
-# distribution. MySQL 8.0 comes from the Ubuntu archive on Ubuntu 22.04/24.04, and from Oracle's
-# APT repository (repo.mysql.com, its key checked against a pinned fingerprint) on Debian.
+# distribution. MySQL 8.4 LTS comes from Oracle's APT repository (repo.mysql.com, its key checked
+# against a pinned fingerprint) on Debian 11/12 and Ubuntu 22.04/24.04; MySQL 8.0 from the Ubuntu
+# archive on Ubuntu and from Oracle's repository on Debian. A MySQL of another series than the
+# flavour's is never upgraded here (that is the README's upgrade runbook).
 set -euo pipefail
 FORTRESS_SCRIPT=fortress-mysql-install
 
 FLAVOUR=@@FLAVOUR@@
 SERVICE=@@SERVICE@@
+MYSQL_RELEASE=@@MYSQL_RELEASE@@
+MYSQL_VERSION=@@MYSQL_VERSION@@
 MYSQL_APT_URL=@@MYSQL_APT_URL@@
 MYSQL_APT_KEY_URL=@@MYSQL_APT_KEY_URL@@
 MYSQL_APT_KEY_FINGERPRINT=@@MYSQL_APT_KEY_FINGERPRINT@@
@@ -43,7 +47,7 @@ ensure_oracle_repository() {
     rm -rf "$tmp"
     changed mysql-apt-key
   fi
-  if install_file "$sources" 0644 "deb [signed-by=$keyring] $MYSQL_APT_URL/debian $VERSION_CODENAME mysql-8.0
+  if install_file "$sources" 0644 "deb [signed-by=$keyring] $MYSQL_APT_URL/$ID $VERSION_CODENAME $MYSQL_RELEASE
 "; then
     # ensure_packages updates the package lists only when something is missing; this is new.
     apt-get -o DPkg::Lock::Timeout=300 update -qq || die "apt-get update failed with $sources"
@@ -60,28 +64,34 @@ EOF
 case $FLAVOUR in
 mariadb)
   if package_installed mysql-server-8.0 || package_installed mysql-community-server; then
-    die "MySQL is installed here; MariaDB cannot be installed next to it (use flavour mysql80, or remove MySQL first)"
+    die "MySQL is installed here; MariaDB cannot be installed next to it (use flavour mysql84 or mysql80, or remove MySQL first)"
   fi
   ensure_packages mariadb-server mariadb-client
   ;;
-mysql80)
+mysql80 | mysql84)
   if package_installed mariadb-server; then
-    die "MariaDB is installed here; MySQL 8.0 cannot be installed next to it (use flavour mariadb, or remove mariadb-server first)"
+    die "MariaDB is installed here; MySQL cannot be installed next to it (use flavour mariadb, or remove mariadb-server first)"
   fi
   if ! package_installed mysql-server-8.0 && ! package_installed mysql-community-server; then
-    case "$ID:${VERSION_ID:-}" in
-    ubuntu:22.04 | ubuntu:24.04)
+    case "$FLAVOUR:$ID:${VERSION_ID:-}" in
+    mysql80:ubuntu:22.04 | mysql80:ubuntu:24.04)
       ensure_packages mysql-server-8.0 mysql-client-8.0
       ;;
-    debian:11 | debian:12)
+    mysql80:debian:11 | mysql80:debian:12 | mysql84:debian:11 | mysql84:debian:12 | mysql84:ubuntu:22.04 | mysql84:ubuntu:24.04)
       ensure_oracle_repository
       ensure_packages mysql-community-server mysql-community-client
       ;;
     *)
-      die "MySQL 8.0 is installed on Debian 11/12 (Oracle's repository) and Ubuntu 22.04/24.04; this host is ${PRETTY_NAME:-unknown}"
+      die "$FLAVOUR is installed on Debian 11/12 and Ubuntu 22.04/24.04; this host is ${PRETTY_NAME:-unknown}"
       ;;
     esac
   fi
+  for package in mysql-community-server mysql-server-8.0; do
+    package_installed "$package" || continue
+    version=$(dpkg-query -W -f='${Version}' "$package")
+    [[ $version == "$MYSQL_VERSION"* ]] ||
+      die "$package $version is installed here, not $MYSQL_VERSION*; upgrading MySQL is a runbook of its own (README, \"MySQL 8.0 to 8.4\"), not part of a deployment"
+  done
   ;;
 *)
   die "unknown flavour $FLAVOUR"

@@ -14,12 +14,25 @@ ROLE=@@ROLE@@
 CLIENT=@@CLIENT@@
 ADMIN_USER=@@ADMIN_USER@@
 REPLICATION_USER=@@REPLICATION_USER@@
+BACKUP_USER=@@BACKUP_USER@@
+BACKUP_PRIVILEGES=@@BACKUP_PRIVILEGES@@
 CHANGE_SOURCE=@@CHANGE_SOURCE@@
 PASSWORD_MARK=@@PASSWORD_MARK@@
 SOURCE_HOST=@@SOURCE_HOST@@
 CONNECT_TIMEOUT=@@CONNECT_TIMEOUT@@
 ADMIN_HOSTS=@@ADMIN_HOSTS@@
 REPLICATION_HOSTS=@@REPLICATION_HOSTS@@
+BACKUP_HOSTS=@@BACKUP_HOSTS@@
+# The flavour's replication statements and status fields (sdk/mysql.ts, replicationDialect).
+show_status=@@SHOW_STATUS@@
+stop=@@STOP@@
+start=@@START@@
+host_field=@@HOST_FIELD@@
+io_field=@@IO_FIELD@@
+sql_field=@@SQL_FIELD@@
+# Where a re-pointed replica starts from (MariaDB: a former primary's own transactions are in its
+# binary log, not in gtid_slave_pos, so it starts from everything it has).
+adopt_position=@@ADOPT_POSITION@@
 
 # @fortress-common
 # @gtid-mysql-helpers
@@ -37,10 +50,12 @@ wait_ready || die "the server does not answer on its socket; the configure step 
 # writes only what differs: every write goes to the binary log and to the replicas.
 ensure_account() {
   local user=$1 password=$2 require=$3 privileges=$4 hosts=$5
-  local wanted_rights current hash="" identified statements="" host grant_option="" stale
+  local wanted_rights current hash="" identified statements="" host grant_option="" stale repl=N
   local fingerprint="" fingerprint_file=$state_dir/account-$user.sha256
   [[ $user == "$ADMIN_USER" ]] && grant_option=" WITH GRANT OPTION"
-  wanted_rights="$([[ $require == SSL ]] && echo ANY) $([[ $user == "$ADMIN_USER" ]] && echo Y || echo N) Y"
+  # Repl_slave_priv: the admin (all privileges) and the replication account have it, the backup account not.
+  [[ $privileges != "ALL PRIVILEGES" && $privileges != *"REPLICATION SLAVE"* ]] || repl=Y
+  wanted_rights="$([[ $require == SSL ]] && echo ANY) $([[ $user == "$ADMIN_USER" ]] && echo Y || echo N) $repl"
   if [[ $FLAVOUR == mariadb ]]; then
     # MariaDB logs CREATE/ALTER USER ... IDENTIFIED BY as written: give it the hash instead.
     hash=$(sql_secret "SELECT PASSWORD('$password')" "$password")
@@ -49,7 +64,7 @@ ensure_account() {
     # MySQL writes these statements to the binary log with the password hashed. It salts its
     # hashes, so what the accounts were last set with is kept here as a hash only root can read.
     identified="IDENTIFIED BY '$password'"
-    fingerprint=$(printf '%s\n%s\n%s\n' "$user" "$hosts" "$password" | sha256sum | cut -d' ' -f1)
+    fingerprint=$(printf '%s\n%s\n%s\n%s\n' "$user" "$hosts" "$privileges" "$password" | sha256sum | cut -d' ' -f1)
   fi
   for host in $hosts; do
     if [[ $FLAVOUR == mariadb ]]; then
@@ -86,17 +101,6 @@ GRANT $privileges ON *.* TO '$user'@'$host'$grant_option;
   [[ -z $fingerprint ]] || install_file "$fingerprint_file" 0600 "$fingerprint" || true
 }
 
-case $FLAVOUR in
-mariadb)
-  show_status="SHOW SLAVE STATUS" stop="STOP SLAVE" start="START SLAVE"
-  host_field=Master_Host io_field=Slave_IO_Running sql_field=Slave_SQL_Running
-  ;;
-mysql80)
-  show_status="SHOW REPLICA STATUS" stop="STOP REPLICA" start="START REPLICA"
-  host_field=Source_Host io_field=Replica_IO_Running sql_field=Replica_SQL_Running
-  ;;
-*) die "unknown flavour $FLAVOUR" ;;
-esac
 status_field() { sed -n "s/^ *$1: //p" <<<"$status"; }
 
 case $ROLE in
@@ -112,6 +116,16 @@ primary)
   if ensure_account "$REPLICATION_USER" "$replication_password" SSL "REPLICATION SLAVE" "$REPLICATION_HOSTS"; then
     changed replication-account
   fi
+  # The backup node dumps with an account that may only read (a third line when backups are on).
+  if [[ -n $BACKUP_USER ]]; then
+    IFS= read -r backup_password || true
+    check_secret "backup password" "$backup_password"
+    [[ -n $BACKUP_HOSTS ]] || die "no host to bind the backup account to (the backup node's mesh address is missing)"
+    if ensure_account "$BACKUP_USER" "$backup_password" SSL "$BACKUP_PRIVILEGES" "$BACKUP_HOSTS"; then
+      changed backup-account
+    fi
+    unset backup_password
+  fi
   unset admin_password replication_password
   ;;
 replica)
@@ -125,7 +139,7 @@ replica)
   if [[ "$(status_field "$host_field")" != "$SOURCE_HOST" ||
     "$(cat "$fingerprint_file" 2>/dev/null)" != "$fingerprint" ]]; then
     # Relay logs go, the GTID position stays: the replica asks the primary for what it lacks.
-    sql_secret "$stop; $statement $start;" "$replication_password" >/dev/null ||
+    sql_secret "$stop; $adopt_position $statement $start;" "$replication_password" >/dev/null ||
       die "could not point replication at $SOURCE_HOST"
     install_file "$fingerprint_file" 0600 "$fingerprint" || true
     changed replication-source

@@ -3,6 +3,8 @@ import * as path from "path";
 import {
   ADMIN_USER,
   AccountHosts,
+  BACKUP_PRIVILEGES,
+  BACKUP_USER,
   BINLOG_DIR,
   CA_FILE,
   CERT_FILE,
@@ -14,8 +16,15 @@ import {
   REPLICATION_USER,
   ReplicationSource,
   TLS_DIR,
+  DYNAMIC_OPTIONS,
+  backupDumpOptions,
+  backupPaths,
   changeSourceStatement,
+  resetGtidsStatement,
   flavourFacts,
+  mysqlAptRelease,
+  mysqlVersionPrefix,
+  replicationDialect,
   renderServiceDropIn,
 } from "../../sdk/mysql";
 import { renderTemplate } from "../../sdk/scripts/render";
@@ -28,6 +37,8 @@ export const MYSQL_APT_KEY_URL = "https://repo.mysql.com/RPM-GPG-KEY-mysql-2025"
 export const MYSQL_APT_KEY_FINGERPRINT = "BCA43417C3B485DD128EC6D4B7B3B788A8D3785C";
 /** How long a replica may take to be replicating before its replication step fails, in seconds. */
 export const CONNECT_TIMEOUT_SECONDS = 60;
+/** How long a switchover waits for the new primary to apply what the old one wrote, in seconds. */
+export const CATCH_UP_TIMEOUT_SECONDS = 120;
 
 const HELPERS_MARKER = "# @gtid-mysql-helpers";
 
@@ -39,9 +50,12 @@ function render(name: string, values: Readonly<Record<string, string | number>>)
 }
 
 export function renderInstallScript(flavour: MySqlFlavour): string {
+  const mysql = flavour !== MySqlFlavour.MariaDb;
   return render("install.sh", {
     FLAVOUR: flavour,
     SERVICE: flavourFacts(flavour).service,
+    MYSQL_RELEASE: mysql ? mysqlAptRelease(flavour) : "",
+    MYSQL_VERSION: mysql ? mysqlVersionPrefix(flavour) : "",
     MYSQL_APT_URL,
     MYSQL_APT_KEY_URL,
     MYSQL_APT_KEY_FINGERPRINT,
@@ -91,6 +105,7 @@ export function renderConfigureScript(c: ConfigureInput): string {
     KEY_FILE,
     CA_PEM: c.caPem,
     CERT_PEM: c.certPem,
+    DYNAMIC_OPTIONS: DYNAMIC_OPTIONS.join(" "),
     // server_id port bind_address log_bin read_only, as the running server reports them.
     EXPECTED: [c.serverId, c.port, c.bindAddress, 1, c.role === "replica" ? 1 : 0].join(" "),
   });
@@ -104,28 +119,44 @@ export interface ReplicationInput {
   readonly source?: ReplicationSource;
   /** Where each account may log in from (accountHosts); the primary binds them there. */
   readonly accountHosts?: AccountHosts;
+  /** On the primary: also the backup account (its password is a third line on stdin). */
+  readonly backupAccount?: boolean;
 }
 
 export function renderReplicationScript(r: ReplicationInput): string {
+  const d = replicationDialect(r.flavour);
   return render("replication.sh", {
+    SHOW_STATUS: d.showStatus,
+    STOP: d.stop,
+    START: d.start,
+    HOST_FIELD: d.hostField,
+    IO_FIELD: d.ioField,
+    SQL_FIELD: d.sqlField,
+    ADOPT_POSITION: d.adoptPosition,
     FLAVOUR: r.flavour,
     ROLE: r.role,
     CLIENT: flavourFacts(r.flavour).client,
     ADMIN_USER,
     REPLICATION_USER,
+    BACKUP_USER: r.backupAccount && r.role === "primary" ? BACKUP_USER : "",
+    BACKUP_PRIVILEGES,
     CHANGE_SOURCE: r.source ? changeSourceStatement(r.flavour, r.source) : "",
     PASSWORD_MARK,
     SOURCE_HOST: r.source?.host ?? "",
     CONNECT_TIMEOUT: CONNECT_TIMEOUT_SECONDS,
     ADMIN_HOSTS: (r.accountHosts?.admin ?? []).join(" "),
     REPLICATION_HOSTS: (r.accountHosts?.replication ?? []).join(" "),
+    BACKUP_HOSTS: (r.accountHosts?.backup ?? []).join(" "),
   });
 }
 
 export function renderTeardownScript(flavour: MySqlFlavour, role: MySqlRole): string {
   const facts = flavourFacts(flavour);
+  const d = replicationDialect(flavour);
   return render("teardown.sh", {
-    FLAVOUR: flavour,
+    SHOW_STATUS: d.showStatus,
+    STOP: d.stop,
+    RESET_ALL: d.resetAll,
     ROLE: role,
     SERVICE: facts.service,
     CLIENT: facts.client,
@@ -133,5 +164,113 @@ export function renderTeardownScript(flavour: MySqlFlavour, role: MySqlRole): st
     CONFIG_FILE: configFilePath(flavour),
     DROP_IN_FILE: dropInPath(flavour),
     TLS_DIR,
+  });
+}
+
+/** The plain values the step that makes a node the primary uses. */
+export interface PromoteInput {
+  readonly flavour: MySqlFlavour;
+  /** Mesh address and reported GTIDs (demote step) of every other node. */
+  readonly demoted: readonly { readonly address: string; readonly gtids: string }[];
+}
+
+/** The switchover step on the node the config names primary (runs before its configure step). */
+export function renderPromoteScript(p: PromoteInput): string {
+  const facts = flavourFacts(p.flavour);
+  const d = replicationDialect(p.flavour);
+  return render("promote.sh", {
+    SERVICE: facts.service,
+    CLIENT: facts.client,
+    SHOW_STATUS: d.showStatus,
+    STOP: d.stop,
+    RESET_ALL: d.resetAll,
+    HOST_FIELD: d.hostField,
+    EXECUTED_GTIDS: d.executedGtids,
+    WAIT_FOR_GTIDS: d.waitForGtids,
+    WRITABLE: d.writable,
+    CATCH_UP_TIMEOUT: CATCH_UP_TIMEOUT_SECONDS,
+    DEMOTED: p.demoted.map((n) => `${n.address}=${n.gtids}`).join(" "),
+  });
+}
+
+/** The step on every replica that makes it refuse writes and report its GTIDs, before the primary's promote. */
+export function renderDemoteScript(flavour: MySqlFlavour): string {
+  const facts = flavourFacts(flavour);
+  const d = replicationDialect(flavour);
+  return render("demote.sh", {
+    SERVICE: facts.service,
+    CLIENT: facts.client,
+    READ_ONLY: d.readOnly,
+    EXECUTED_GTIDS: d.executedGtids,
+  });
+}
+
+/** The GTIDs a demote step reported (its last `gtids=` line), or undefined if it printed none. */
+export function reportedGtids(stdout: string): string | undefined {
+  const m = /^gtids=([0-9A-Za-z:,-]*)$/m.exec(stdout);
+  return m ? m[1] : undefined;
+}
+
+/** The plain values the backup node's step uses. */
+export interface BackupTargetInput {
+  readonly flavour: MySqlFlavour;
+  /** The database's name (its backups' folder and unit names). */
+  readonly database: string;
+  /** The primary's mesh address and port. */
+  readonly primary: string;
+  readonly port: number;
+  readonly caPem: string;
+  /** The public key (PEM) each backup's key is sealed with. */
+  readonly publicKeyPem: string;
+  /** systemd OnCalendar of the timer. */
+  readonly onCalendar: string;
+  /** How many backups to keep. */
+  readonly keep: number;
+}
+
+export function renderBackupJobScript(b: BackupTargetInput): string {
+  const { dump, options } = backupDumpOptions(b.flavour);
+  const paths = backupPaths(b.database);
+  return render("backup-job.sh", {
+    DUMP: dump,
+    DUMP_OPTIONS: options.join(" "),
+    PRIMARY: b.primary,
+    PORT: b.port,
+    DIR: paths.dir,
+    CONF_DIR: paths.confDir,
+    KEEP: b.keep,
+  });
+}
+
+export function renderBackupTargetScript(b: BackupTargetInput): string {
+  const paths = backupPaths(b.database);
+  return render("backup-target.sh", {
+    NAME: b.database,
+    DUMP: backupDumpOptions(b.flavour).dump,
+    TLS_VERIFY: b.flavour === MySqlFlavour.MariaDb ? "ssl-verify-server-cert" : "ssl-mode=VERIFY_IDENTITY",
+    DIR: paths.dir,
+    CONF_DIR: paths.confDir,
+    CA_PEM: b.caPem,
+    PUBLIC_KEY: b.publicKeyPem,
+    JOB: renderBackupJobScript(b),
+    ON_CALENDAR: b.onCalendar,
+  });
+}
+
+export function renderBackupTeardownScript(database: string): string {
+  return render("backup-teardown.sh", { NAME: database, CONF_DIR: backupPaths(database).confDir });
+}
+
+/** The restore an operator runs on a fresh host (README, "Restore a backup"). */
+export function renderRestoreScript(flavour: MySqlFlavour): string {
+  const facts = flavourFacts(flavour);
+  const d = replicationDialect(flavour);
+  return render("restore.sh", {
+    FLAVOUR: flavour,
+    SERVICE: facts.service,
+    CLIENT: facts.client,
+    SHOW_STATUS: d.showStatus,
+    RESET_GTIDS: resetGtidsStatement(flavour),
+    EXECUTED_GTIDS: d.executedGtids,
   });
 }

@@ -6,7 +6,6 @@
 set -euo pipefail
 FORTRESS_SCRIPT=fortress-mysql-teardown
 
-FLAVOUR=@@FLAVOUR@@
 ROLE=@@ROLE@@
 SERVICE=@@SERVICE@@
 CLIENT=@@CLIENT@@
@@ -14,6 +13,9 @@ CONFIG_DIR=@@CONFIG_DIR@@
 CONFIG_FILE=@@CONFIG_FILE@@
 DROP_IN_FILE=@@DROP_IN_FILE@@
 TLS_DIR=@@TLS_DIR@@
+SHOW_STATUS=@@SHOW_STATUS@@
+STOP=@@STOP@@
+RESET_ALL=@@RESET_ALL@@
 
 # @fortress-common
 # @gtid-mysql-helpers
@@ -24,13 +26,8 @@ if command -v "$CLIENT" >/dev/null 2>&1 && systemctl is-active --quiet "$SERVICE
 fi
 
 if [[ $ROLE == replica && $active == true ]]; then
-  if [[ $FLAVOUR == mariadb ]]; then
-    reset="STOP SLAVE; RESET SLAVE ALL;" show="SHOW SLAVE STATUS"
-  else
-    reset="STOP REPLICA; RESET REPLICA ALL;" show="SHOW REPLICA STATUS"
-  fi
-  if [[ -n "$(sql <<<"$show")" ]]; then
-    sql <<<"$reset"
+  if [[ -n "$(sql <<<"$SHOW_STATUS")" ]]; then
+    sql <<<"$STOP; $RESET_ALL"
     changed replication-stopped
   fi
 fi

@@ -67,6 +67,12 @@ else
   systemctl start "wg-quick@$INTERFACE"
   changed started
 fi
+# A rotated key's predecessor goes once the interface runs with the new one.
+if [[ -e $KEY_FILE.previous ]] &&
+  [[ "$(wg show "$INTERFACE" public-key 2>/dev/null)" == "$(wg pubkey <"$KEY_FILE")" ]]; then
+  rm -f "$KEY_FILE.previous"
+  changed previous-key-removed
+fi
 if ! systemctl is-enabled --quiet "wg-quick@$INTERFACE"; then
   systemctl enable --quiet "wg-quick@$INTERFACE"
   changed enabled

@@ -11,4 +11,5 @@ if [[ -e $KEY_FILE ]]; then
   rm -f "$KEY_FILE"
   changed removed-key
 fi
+rm -f "$KEY_FILE.previous" "$KEY_FILE.generation"
 summary

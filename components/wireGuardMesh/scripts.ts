@@ -8,8 +8,9 @@ export const KEY_FILE = `/etc/wireguard/${INTERFACE}.key`;
 
 const template = (name: string): string => path.join(__dirname, name);
 
-export function renderKeygenScript(): string {
-  return renderScriptFile(template("keygen.sh"), { KEY_FILE });
+/** Makes the node's key; a `generation` other than the host's makes a new one (a key rotation). */
+export function renderKeygenScript(generation = 0): string {
+  return renderScriptFile(template("keygen.sh"), { KEY_FILE, GENERATION: generation });
 }
 
 export function renderKeyRemoveScript(): string {

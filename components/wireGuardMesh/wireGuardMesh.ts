@@ -35,6 +35,12 @@ export interface WireGuardMeshArgs {
   readonly natNodes?: string[];
   /** Keepalive interval in seconds for links of nodes behind NAT. Default 25. */
   readonly persistentKeepalive?: number;
+  /**
+   * Key generation per node name (`{"osl-1": 1}`), default 0. Raising a node's number makes it a
+   * new private key on the host; every peer learns the new public key through `wg syncconf`.
+   * Replaces nothing.
+   */
+  readonly keyGenerations?: { [node: string]: number };
 }
 
 const NODE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
@@ -47,6 +53,7 @@ export const WIREGUARD_MESH_KEYS = [
   "listenPort",
   "natNodes",
   "persistentKeepalive",
+  "keyGenerations",
 ];
 
 /**
@@ -122,6 +129,15 @@ export class WireGuardMesh extends pulumi.ComponentResource {
       expect.list(problems, args.natNodes, "natNodes", "node names") ? args.natNodes : [],
     );
     for (const n of natNodes) problems.check(seen.has(n), `natNodes`, `"${n}" is not a node of the mesh`);
+    const keyGenerations = args.keyGenerations ?? {};
+    for (const [n, g] of Object.entries(keyGenerations)) {
+      problems.check(seen.has(n), `keyGenerations["${n}"]`, `"${n}" is not a node of the mesh`);
+      problems.check(
+        Number.isInteger(g) && g >= 0 && g <= 1_000_000,
+        `keyGenerations["${n}"]`,
+        `${String(g)} is not a key generation; use a whole number from 0 (the first key) to 1000000`,
+      );
+    }
     const names = nodes.map((n) => n.name);
     if (network) {
       problems.check(
@@ -145,7 +161,9 @@ export class WireGuardMesh extends pulumi.ComponentResource {
         `${name}-${node.name}-key`,
         {
           connection: node.connection,
-          create: user.apply((u) => bashCommand(renderKeygenScript(), u, "fortress-wireguard-keygen")),
+          create: user.apply((u) =>
+            bashCommand(renderKeygenScript(keyGenerations[node.name] ?? 0), u, "fortress-wireguard-keygen"),
+          ),
           delete: user.apply((u) => bashCommand(renderKeyRemoveScript(), u, "fortress-wireguard-keyremove")),
         },
         { parent: this, dependsOn: node.ready ? [node.ready] : [] },

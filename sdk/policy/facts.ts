@@ -247,7 +247,14 @@ function inputFacts(r: ResourceFacts, props: Record<string, unknown>): Deploymen
           (c) => c === textAt(props, ["dataClass"])?.toLowerCase(),
         ) ?? DataClass.Personal;
       return primary
-        ? gtidMySqlResidency(ignore, r.name, primary, hostsOf(props, "replicas"), dataClass as DataClass)
+        ? gtidMySqlResidency(
+            ignore,
+            r.name,
+            primary,
+            hostsOf(props, "replicas"),
+            dataClass as DataClass,
+            hostOf(dig(props, ["backup", "node"])),
+          )
         : { nodes: [] };
     }
     default:

@@ -53,11 +53,14 @@ export function k3sClusterResidency(
 export const gtidMySqlNames = {
   replicaStore: (db: string, node: string) => `${db}/${node}`,
   replicationFlow: (db: string, node: string) => `${db} replication to ${node}`,
+  backupStore: (db: string) => `${db}/backups`,
+  backupFlow: (db: string, node: string) => `${db} backups to ${node}`,
 };
 
 /**
  * A GtidMySql: the primary's store, a store per replica, and a replication flow (over the mesh,
- * TLS) from the primary to each replica.
+ * TLS) from the primary to each replica; with backups, the backup node holds the same data
+ * (sealed) and is fed from the primary over the mesh.
  */
 export function gtidMySqlResidency(
   problems: InputProblems,
@@ -65,6 +68,7 @@ export function gtidMySqlResidency(
   primary: HostPlacement,
   replicas: readonly HostPlacement[],
   dataClass: DataClass,
+  backup?: HostPlacement,
 ): Deployment {
   const dataStores: DataStore[] = [
     { name, kind: "MySQL primary", dataClass, nodes: [primary.name] },
@@ -74,19 +78,20 @@ export function gtidMySqlResidency(
       dataClass,
       nodes: [r.name],
     })),
+    ...(backup
+      ? [{ name: gtidMySqlNames.backupStore(name), kind: "MySQL backups", dataClass, nodes: [backup.name] }]
+      : []),
   ];
-  const flows: DataFlow[] = replicas.map((r) => ({
-    name: gtidMySqlNames.replicationFlow(name, r.name),
-    from: primary.name,
-    to: r.name,
-    dataClass,
-    overMesh: true,
-    encrypted: true,
-  }));
+  const flows: DataFlow[] = [
+    ...replicas.map((r) => ({ name: gtidMySqlNames.replicationFlow(name, r.name), to: r.name })),
+    ...(backup ? [{ name: gtidMySqlNames.backupFlow(name, backup.name), to: backup.name }] : []),
+  ].map((f) => ({ ...f, from: primary.name, dataClass, overMesh: true, encrypted: true }));
+  const members = [primary.name, ...replicas.map((r) => r.name)];
   return {
     nodes: nodesOf(problems, [
       { host: primary, path: "primary.placement" },
       ...replicas.map((host, i) => ({ host, path: `replicas[${i}].placement` })),
+      ...(backup && !members.includes(backup.name) ? [{ host: backup, path: "backup.node.placement" }] : []),
     ]),
     dataStores,
     flows,

@@ -63,6 +63,7 @@ function providerOutputs(
         privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\n${fakeKey("key", name)}\n-----END OPENSSH PRIVATE KEY-----\n`,
         privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${fakeKey("pem", name)}\n-----END PRIVATE KEY-----\n`,
         publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${Buffer.from(name).toString("base64")} ${name}\n`,
+        publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${Buffer.from(name).toString("base64")}\n-----END PUBLIC KEY-----\n`,
       };
     case "tls:index/selfSignedCert:SelfSignedCert":
     case "tls:index/locallySignedCert:LocallySignedCert":
@@ -82,11 +83,14 @@ function providerOutputs(
     case "aws:ec2/keyPair:KeyPair":
       return { keyName: inputs.keyName ?? name };
     case "command:remote:Command":
-      // Our own key generation prints a WireGuard public key; answer with a well-formed one.
+      // Our own key generation prints a WireGuard public key; answer with a well-formed one. A
+      // database node's demote step reports its GTIDs: a new server has none.
       return {
         stdout: String(inputs.create).includes("fortress-wireguard-keygen")
           ? `${fakeWireGuardKey(name)}\n`
-          : "",
+          : String(inputs.create).includes("fortress-mysql-demote")
+            ? "gtids=\n"
+            : "",
         stderr: "",
       };
     default:

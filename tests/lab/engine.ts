@@ -32,10 +32,13 @@ export class LabEngine extends FortressMocks {
   readonly runs: CommandRun[] = [];
   /** What `destroy` would run: the latest delete command of each command, by name. */
   private readonly deletes = new Map<string, { host: LabHost; command: string }>();
+  /** The commands the program registered since the last reset (run or skipped). */
+  private readonly registered = new Set<string>();
 
   override reset(): void {
     super.reset();
     this.runs.length = 0;
+    this.registered.clear();
   }
 
   private hostAt(address: string): LabHost {
@@ -49,6 +52,7 @@ export class LabEngine extends FortressMocks {
     if (args.type !== "command:remote:Command") return result;
     const inputs = this.resources[this.resources.length - 1].inputs as unknown as CommandInputs;
     const host = this.hostAt(inputs.connection.host);
+    this.registered.add(args.name);
     if (this.skip?.(args.name)) return result;
     const r = await host.exec(inputs.create, { stdin: inputs.stdin, check: false });
     if (r.code !== 0) {
@@ -74,6 +78,21 @@ export class LabEngine extends FortressMocks {
       ran.push({ name, host: d.host.name, stdout: r.stdout, stderr: r.stderr });
     }
     this.deletes.clear();
+    return ran;
+  }
+
+  /**
+   * Runs what `pulumi up` runs last for the commands the program no longer has (a node that left):
+   * their delete, dependents first, once. Call it after a deployment, as the end of that `up`.
+   */
+  async pruneGone(): Promise<CommandRun[]> {
+    const ran: CommandRun[] = [];
+    for (const [name, d] of [...this.deletes].reverse()) {
+      if (this.registered.has(name)) continue;
+      const r = await d.host.exec(d.command);
+      ran.push({ name, host: d.host.name, stdout: r.stdout, stderr: r.stderr });
+      this.deletes.delete(name);
+    }
     return ran;
   }
 

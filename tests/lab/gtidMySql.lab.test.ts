@@ -203,7 +203,7 @@ describe("GtidMySql on the lab (MariaDB over the mesh)", function () {
     await deploy(() => stack(), waitFor);
     console.log(`    second deployment in ${((Date.now() - start) / 1000).toFixed(1)} s`);
     // 3 nodes: baseline, firewall confirm, mesh key, mesh config, install, database firewall,
-    // config, accounts/replication.
+    // config, accounts/replication; the primary's promote and each replica's demote.
     assert.strictEqual(engine.runs.length, 24);
     for (const run of engine.runs) {
       assert.match(run.stdout + run.stderr, /changed: none/, `${run.name} on ${run.host} changed something`);

@@ -44,6 +44,14 @@ export class RealProviders {
         return { result: digest.replace(/[^A-Za-z0-9]/g, "").slice(0, Number(inputs.length ?? 32)) };
       }
       case "tls:index/privateKey:PrivateKey": {
+        if (inputs.algorithm === "RSA") {
+          const rsa = generateKeyPairSync("rsa", {
+            modulusLength: Number(inputs.rsaBits ?? 2048),
+            privateKeyEncoding: { type: "pkcs1", format: "pem" },
+            publicKeyEncoding: { type: "spki", format: "pem" },
+          });
+          return { privateKeyPem: rsa.privateKey, publicKeyPem: rsa.publicKey };
+        }
         const { privateKey, publicKey } = generateKeyPairSync("ec", {
           namedCurve: "prime256v1",
           privateKeyEncoding: { type: "sec1", format: "pem" },

@@ -3,7 +3,11 @@ import * as fc from "fast-check";
 import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { GtidMySql, GtidMySqlArgs, MySqlFlavour } from "../../components/gtidMySql/gtidMySql";
-import { MYSQL_APT_KEY_FINGERPRINT, MYSQL_APT_KEY_URL } from "../../components/gtidMySql/scripts";
+import {
+  MYSQL_APT_KEY_FINGERPRINT,
+  MYSQL_APT_KEY_URL,
+  renderInstallScript,
+} from "../../components/gtidMySql/scripts";
 import { HostArgs } from "../../components/kvmNode/kvmNode";
 import { InputProblems } from "../../sdk/errors";
 import {
@@ -14,7 +18,8 @@ import {
   renderMyCnf,
   serverIdOf,
 } from "../../sdk/mysql";
-import { DataClass } from "../../sdk/residency";
+import { programFacts } from "../../sdk/policy/facts";
+import { DataClass, evaluateResidency } from "../../sdk/residency";
 import { fakeCertificate, isSecret, settle, valueOf } from "../../sdk/testing/mocks";
 import { assertNowhereInClear, dependsOnNames, mocks, recordOptions, registeredOptions } from "./setup";
 
@@ -143,11 +148,14 @@ describe("GtidMySql", () => {
       "command:remote:Command db-osl-1-config",
       "command:remote:Command db-osl-1-firewall",
       "command:remote:Command db-osl-1-install",
+      "command:remote:Command db-osl-1-promote",
       "command:remote:Command db-osl-2-config",
+      "command:remote:Command db-osl-2-demote",
       "command:remote:Command db-osl-2-firewall",
       "command:remote:Command db-osl-2-install",
       "command:remote:Command db-osl-2-replication",
       "command:remote:Command db-osl-3-config",
+      "command:remote:Command db-osl-3-demote",
       "command:remote:Command db-osl-3-firewall",
       "command:remote:Command db-osl-3-install",
       "command:remote:Command db-osl-3-replication",
@@ -169,9 +177,9 @@ describe("GtidMySql", () => {
     assert.deepStrictEqual(inputs("db-admin-password"), { length: 32, special: false });
   });
 
-  it("defaults to MySQL 8.0: the seed's my.cnf as data in mysql.conf.d, bound to the mesh address", async () => {
+  it("defaults to MySQL 8.4 LTS: the seed's my.cnf as data in mysql.conf.d, bound to the mesh address", async () => {
     const db = await database("db");
-    assert.strictEqual(await valueOf(db.flavour), MySqlFlavour.Mysql80);
+    assert.strictEqual(await valueOf(db.flavour), MySqlFlavour.Mysql84);
     const script = create("db-osl-1-config");
     assert.strictEqual(scriptValue(script, "MY_CNF"), MYSQL_PRIMARY_CNF);
     assert.strictEqual(scriptValue(script, "CONFIG_FILE"), "/etc/mysql/mysql.conf.d/60-fortress.cnf");
@@ -192,7 +200,9 @@ describe("GtidMySql", () => {
     assert.match(replica, /^read_only = ON$/m);
     assert.match(replica, /^super_read_only = ON$/m);
     assert.match(replica, /^bind_address = 10\.100\.0\.2$/m);
-    assert.match(create("db-osl-1-install"), /FLAVOUR='mysql80'/);
+    assert.match(create("db-osl-1-install"), /FLAVOUR='mysql84'/);
+    assert.match(create("db-osl-1-install"), /MYSQL_RELEASE='mysql-8\.4-lts'/);
+    assert.match(create("db-osl-1-install"), /MYSQL_VERSION='8\.4\.'/);
     assert.match(
       create("db-osl-1-install"),
       new RegExp(`MYSQL_APT_KEY_FINGERPRINT='${MYSQL_APT_KEY_FINGERPRINT}'`),
@@ -297,6 +307,9 @@ describe("GtidMySql", () => {
     // The primary gets both passwords, a replica only the one it replicates with.
     assert.strictEqual(inputs("db-osl-1-accounts").stdin, `${admin}\n${replication}\n`);
     assert.strictEqual(inputs("db-osl-2-replication").stdin, `${replication}\n`);
+    // Switchover steps need no password: they run as root on each host.
+    for (const n of ["db-osl-1-promote", "db-osl-2-demote"])
+      assert.strictEqual(inputs(n).stdin, undefined, n);
     for (const n of ["osl-1", "osl-2", "osl-3"]) {
       // Each server's own TLS key, and nothing else, on its configure step's standard input.
       const key = inputs(`db-${n}-config`).stdin as string;
@@ -334,7 +347,13 @@ describe("GtidMySql", () => {
     const mesh = ["mesh-osl-1-config", "mesh-osl-2-config", "mesh-osl-3-config"];
     assert.deepStrictEqual(await dependsOnNames("db-osl-1-install"), ["osl-1-ready"]);
     assert.deepStrictEqual(await dependsOnNames("db-osl-2-install"), []);
-    assert.deepStrictEqual(await dependsOnNames("db-osl-1-config"), ["db-osl-1-install", ...mesh]);
+    // A switchover (the primary replicated until now) happens before any configuration changes.
+    assert.deepStrictEqual(await dependsOnNames("db-osl-1-promote"), ["db-osl-1-install", ...mesh]);
+    assert.deepStrictEqual(await dependsOnNames("db-osl-1-config"), [
+      "db-osl-1-install",
+      "db-osl-1-promote",
+      ...mesh,
+    ]);
     assert.deepStrictEqual(await dependsOnNames("db-osl-2-config"), [
       "db-osl-1-config",
       "db-osl-2-install",
@@ -358,6 +377,86 @@ describe("GtidMySql", () => {
       "db-osl-2-config",
       "db-osl-2-firewall",
     ]);
+  });
+
+  it("switchover: every replica turns read-only and reports its GTIDs before the primary takes over", async () => {
+    // osl-2 was the primary until now: the config names osl-1.
+    await database("db", { flavour: MySqlFlavour.MariaDb, primary: osl(1), replicas: [osl(2), osl(3)] });
+    for (const n of ["osl-2", "osl-3"]) {
+      assert.deepStrictEqual(await dependsOnNames(`db-${n}-demote`), [`db-${n}-install`]);
+      assert.match(create(`db-${n}-demote`), /SET GLOBAL read_only = ON/);
+      assert.match(create(`db-${n}-demote`), /'fortress-mysql-demote'$/);
+    }
+    assert.strictEqual(mocks.resources.filter((r) => r.name === "db-osl-1-demote").length, 0);
+    // The primary waits for what each of them reported (their mesh address and GTIDs).
+    assert.match(create("db-osl-1-promote"), /^DEMOTED='10\.100\.0\.2= 10\.100\.0\.3='$/m);
+    assert.match(create("db-osl-1-promote"), /MASTER_GTID_WAIT\(@GTIDS, @SECONDS\)/);
+    assert.deepStrictEqual(await dependsOnNames("db-osl-1-config"), ["db-osl-1-install", "db-osl-1-promote"]);
+  });
+
+  it("refuses a switch to a replica the residency rules would not allow as primary, before any host is touched", () => {
+    mocks.reset();
+    assert.throws(
+      () =>
+        new GtidMySql("db", {
+          primary: host("fleet-1", "203.0.113.10", true),
+          replicas: [osl(1)],
+          addresses,
+        }),
+      (e: Error) =>
+        /^GtidMySql "db" has \d+ invalid inputs:\n {2}- primary: residency rule personal-data-location: MySQL primary "db" holds personal data on node "fleet-1"/.test(
+          e.message,
+        ),
+    );
+    assert.deepStrictEqual(
+      mocks.resources.filter((r) => r.type === "command:remote:Command"),
+      [],
+    );
+  });
+
+  it("backups: a read-only account on the primary, a timer on the backup node, sealed with a key it cannot open", async () => {
+    const db = await database("db", { flavour: MySqlFlavour.MariaDb, backup: { node: osl(4), keep: 3 } });
+    const admin = await valueOf(db.adminPassword);
+    const replication = await valueOf(db.replicationPassword);
+    const stdin = inputs("db-osl-1-accounts").stdin as string;
+    const [, , third] = stdin.split("\n");
+    assert.strictEqual(stdin, `${admin}\n${replication}\n${third}\n`);
+    assert.match(third, /^password-db-backup-password-\d+$/);
+    assert.match(create("db-osl-1-accounts"), /^BACKUP_USER='fortress_backup'$/m);
+    assert.match(
+      create("db-osl-1-accounts"),
+      /^BACKUP_PRIVILEGES='SELECT, RELOAD, LOCK TABLES, SHOW VIEW, EVENT, TRIGGER, REPLICATION CLIENT'$/m,
+    );
+    assert.match(create("db-osl-2-replication"), /^BACKUP_USER=''$/m);
+    // The backup node's step: after the primary's accounts, the password on stdin only.
+    assert.deepStrictEqual(await dependsOnNames("db-backup"), ["db-osl-1-accounts"]);
+    assert.strictEqual(inputs("db-backup").stdin, `${third}\n`);
+    assert.deepStrictEqual([...mocks.named("db-backup").secretInputs].sort(), ["connection", "stdin"]);
+    const target = create("db-backup");
+    assert.match(target, /^ON_CALENDAR='\*-\*-\* 02:30:00'$/m);
+    const job = scriptValue(target, "JOB");
+    assert.match(job, /^KEEP='3'$/m);
+    assert.match(job, /^PRIMARY='10\.100\.0\.1'$/m);
+    assert.match(
+      job,
+      /--single-transaction --all-databases --routines --events --triggers --hex-blob --gtid --master-data=2/,
+    );
+    assert.match(target, /-----BEGIN PUBLIC KEY-----/);
+    assert.doesNotMatch(target, /PRIVATE KEY/);
+    assert.match(inputs("db-backup").delete as string, /'fortress-mysql-backup-teardown'$/);
+    assert.deepStrictEqual(inputs("db-backup-key"), { algorithm: "RSA", rsaBits: 3072 });
+    assert.strictEqual(await isSecret(db.backupPrivateKey), true);
+    assert.match(await valueOf(db.backupPrivateKey), /PRIVATE KEY/);
+    assert.strictEqual(await valueOf(db.backupUser), "fortress_backup");
+    await assertNowhereInClear(third);
+  });
+
+  it("no backups unless asked: no account, no key, empty outputs", async () => {
+    const db = await database("db");
+    assert.match(create("db-osl-1-accounts"), /^BACKUP_USER=''$/m);
+    assert.strictEqual(mocks.resources.filter((r) => r.name.startsWith("db-backup")).length, 0);
+    assert.strictEqual(await valueOf(db.backupPrivateKey), "");
+    assert.strictEqual(await valueOf(db.backupUser), "");
   });
 
   it("runs the teardown on destroy, as root with bash, and keeps the scripts readable", async () => {
@@ -410,7 +509,7 @@ describe("GtidMySql", () => {
     it("an unknown flavour", () =>
       fails(
         { flavour: "postgres" as MySqlFlavour },
-        'flavour: "postgres" is not a MySQL flavour; use "mysql80" (MySQL 8.0, the default) or "mariadb" (MariaDB as Debian ships it)',
+        'flavour: "postgres" is not a MySQL flavour; use "mysql84" (MySQL 8.4 LTS, the default), "mysql80" (MySQL 8.0, end of life) or "mariadb" (MariaDB as Debian ships it)',
       ));
     it("a port out of range", () =>
       fails({ port: 70000 }, "port: 70000 is not a valid port; use a whole number from 1 to 65535"));
@@ -452,7 +551,7 @@ describe("GtidMySql", () => {
           'GtidMySql "bad" has 4 invalid inputs:',
           '  - replicas[1].name: "osl-2" is a replica twice; list it once',
           '  - replicas[2].name: "osl-1" is the primary; a node is the primary or a replica, not both',
-          '  - flavour: "postgres" is not a MySQL flavour; use "mysql80" (MySQL 8.0, the default) or "mariadb" (MariaDB as Debian ships it)',
+          '  - flavour: "postgres" is not a MySQL flavour; use "mysql84" (MySQL 8.4 LTS, the default), "mysql80" (MySQL 8.0, end of life) or "mariadb" (MariaDB as Debian ships it)',
           "  - port: 0 is not a valid port; use a whole number from 1 to 65535",
         ].join("\n"),
       ));
@@ -464,6 +563,30 @@ describe("GtidMySql", () => {
           '  - replicas: residency rule personal-data-location: MySQL replica "bad/fleet-1" holds personal data on node "fleet-1" in Sweden (Amazon Web Services, legal seat United States, subject to the US CLOUD Act); the residency policy allows personal data only in Norway. Move MySQL replica "bad/fleet-1" from node "fleet-1" to a node in Norway, or keep only internal or public data in it.',
           '  - replicas: residency rule foreign-jurisdiction: MySQL replica "bad/fleet-1" holds personal data on node "fleet-1" in Sweden (Amazon Web Services, legal seat United States, subject to the US CLOUD Act); under the US CLOUD Act, authorities of the United States can compel the provider to hand over data it holds anywhere, so the data is under a third country\'s jurisdiction wherever the node is (Schrems II). Move MySQL replica "bad/fleet-1" from node "fleet-1" to a node whose provider has its legal seat in the EEA or in a country with a full EU adequacy decision and is under no foreign access law (e.g. CoolVDS in Norway).',
           '  - replicas: residency rule replication-target: Flow "bad replication to fleet-1" sends personal data to node "fleet-1" in Sweden (Amazon Web Services, legal seat United States, subject to the US CLOUD Act), which may not hold it: Sweden is not an allowed country (allowed: Norway); its provider Amazon Web Services has its legal seat in the United States, subject to the US CLOUD Act. Send personal data only to nodes in Norway whose provider has its legal seat in the EEA or in a country with a full EU adequacy decision and is under no foreign access law (e.g. CoolVDS in Norway), or send only internal or public data to node "fleet-1".',
+        ].join("\n"),
+      ));
+    it("backups on the primary, on AWS, or kept for no day", () =>
+      assert.throws(
+        () =>
+          new GtidMySql("bad", {
+            primary: osl(1),
+            addresses,
+            backup: { node: host("fleet-1", "203.0.113.10", true) },
+          }),
+        (e: Error) =>
+          /^GtidMySql "bad" has \d+ invalid inputs:\n {2}- backup\.node: residency rule personal-data-location: MySQL backups "bad\/backups" holds personal data on node "fleet-1"/.test(
+            e.message,
+          ) &&
+          /backup\.node: residency rule replication-target: Flow "bad backups to fleet-1"/.test(e.message),
+      ));
+    it("backups on the primary itself, a bad schedule and no backup kept", () =>
+      fails(
+        { backup: { node: osl(1), onCalendar: "daily; rm -rf /", keep: 0 } },
+        [
+          'GtidMySql "bad" has 3 invalid inputs:',
+          '  - backup.node: "osl-1" is the primary; backups belong on another node (a replica or a node of their own)',
+          '  - backup.onCalendar: "daily; rm -rf /" is not a systemd calendar expression; use e.g. "daily" or "*-*-* 02:30:00"',
+          "  - backup.keep: 0 is out of range; keep 1 to 365 backups",
         ].join("\n"),
       ));
     it("a primary on AWS, under `primary`", () =>
@@ -482,6 +605,65 @@ describe("GtidMySql", () => {
           return true;
         },
       ));
+  });
+});
+
+describe("MySQL 8.4 LTS (cannot run on the offline lab: its statements and config, checked here)", () => {
+  // What 8.4 removed (the MySQL 8.4 release notes, "Features Removed"): the MASTER/SLAVE statements
+  // and options, and these server options.
+  const REMOVED_STATEMENTS =
+    /CHANGE MASTER|START SLAVE|STOP SLAVE|RESET SLAVE|SHOW SLAVE|SHOW MASTER STATUS|MASTER_[A-Z_]+\s*=|Slave_IO_Running|Master_Host|mysql_native_password/;
+  const REMOVED_OPTIONS = [
+    "default_authentication_plugin",
+    "expire_logs_days",
+    "log_slave_updates",
+    "slave_net_timeout",
+    "master_info_repository",
+    "relay_log_info_repository",
+    "binlog_transaction_dependency_tracking",
+    "transaction_write_set_extraction",
+    "skip_host_cache",
+  ];
+  const node = { serverId: 7, bindAddress: "10.100.0.1", port: 3306, binlogRetentionDays: 7 };
+
+  it("speaks only statements 8.4 still has, in every script it runs (replication, switchover)", async () => {
+    await database("db", { flavour: MySqlFlavour.Mysql84 });
+    for (const r of mocks.resources.filter((x) => x.type === "command:remote:Command")) {
+      assert.doesNotMatch(String(r.inputs.create), REMOVED_STATEMENTS, r.name);
+      assert.doesNotMatch((r.inputs.delete as string | undefined) ?? "", REMOVED_STATEMENTS, r.name);
+    }
+    const statement = changeSourceStatement(MySqlFlavour.Mysql84, { host: "10.100.0.1", port: 3306 });
+    assert.match(statement, /^CHANGE REPLICATION SOURCE TO SOURCE_HOST='10\.100\.0\.1'/);
+    assert.match(statement, /SOURCE_AUTO_POSITION=1/);
+    assert.match(
+      statement,
+      /SOURCE_SSL=1, SOURCE_SSL_CA='\/etc\/mysql\/fortress\/ca\.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1/,
+    );
+    assert.match(create("db-osl-2-replication"), /^start='START REPLICA'$/m);
+    assert.match(create("db-osl-1-promote"), /^RESET_ALL='RESET REPLICA ALL'$/m);
+    assert.match(create("db-osl-1-promote"), /WAIT_FOR_EXECUTED_GTID_SET\(@GTIDS, @SECONDS\)/);
+    assert.match(create("db-osl-2-demote"), /^READ_ONLY='SET GLOBAL super_read_only = ON'$/m);
+  });
+
+  it("sets no option 8.4 removed, and GTIDs on, for both roles", () => {
+    for (const role of ["primary", "replica"] as const) {
+      const cnf = mySqlConfig({ flavour: MySqlFlavour.Mysql84, role, ...node });
+      for (const o of REMOVED_OPTIONS) assert.ok(!(o in cnf), `${o} is set`);
+      assert.strictEqual(cnf.gtid_mode, "ON");
+      assert.strictEqual(cnf.enforce_gtid_consistency, "ON");
+      assert.strictEqual(cnf.log_replica_updates, "ON");
+      assert.strictEqual(cnf.super_read_only, role === "replica" ? "ON" : "OFF");
+    }
+  });
+
+  it("installs 8.4 from Oracle's 8.4 LTS series, refuses an 8.0 it finds, and 8.0 stays selectable", () => {
+    const install84 = renderInstallScript(MySqlFlavour.Mysql84);
+    assert.match(install84, /^MYSQL_RELEASE='mysql-8\.4-lts'$/m);
+    assert.match(install84, /\$MYSQL_APT_URL\/\$ID \$VERSION_CODENAME \$MYSQL_RELEASE/);
+    assert.match(install84, /upgrading MySQL is a runbook of its own/);
+    const install80 = renderInstallScript(MySqlFlavour.Mysql80);
+    assert.match(install80, /^MYSQL_RELEASE='mysql-8\.0'$/m);
+    assert.match(install80, /^MYSQL_VERSION='8\.0\.'$/m);
   });
 });
 
@@ -615,5 +797,56 @@ describe("GtidMySql on a zoned mesh", () => {
     assert.strictEqual(scriptValue(script, "REPLICATION_HOSTS"), "10.100.0.2 10.100.0.9");
     // Data that is not personal: a Fleet replica still replicates.
     assert.match(dropIn("osl-1"), /elements = \{ 10\.100\.0\.2, 10\.100\.0\.9 \}/);
+  });
+});
+
+describe("GtidMySql backups in the residency facts (policy pack, report)", () => {
+  const node = (name: string, placement: Record<string, string>) => ({ name, placement });
+  const facts = (backupNode: { name: string; placement: Record<string, string> }) =>
+    programFacts(
+      [
+        {
+          type: "fortress:index:GtidMySql",
+          name: "db",
+          urn: "urn:pulumi:prod::fortress::fortress:index:GtidMySql::db",
+          props: {
+            primary: node("osl-1", { country: "NO", provider: "coolvds" }),
+            replicas: [node("osl-2", { country: "NO", provider: "coolvds" })],
+            backup: { node: backupNode },
+          },
+        },
+      ],
+      "inputs",
+    );
+
+  it("name the backup node as a store of the database's data, fed from the primary over the mesh", () => {
+    const f = facts(node("bak-1", { country: "NO", provider: "coolvds" }));
+    assert.deepStrictEqual(
+      f.deployment.dataStores?.find((s) => s.name === "db/backups"),
+      { name: "db/backups", kind: "MySQL backups", dataClass: DataClass.Personal, nodes: ["bak-1"] },
+    );
+    assert.deepStrictEqual(
+      f.deployment.flows?.find((x) => x.name === "db backups to bak-1"),
+      {
+        name: "db backups to bak-1",
+        from: "osl-1",
+        to: "bak-1",
+        dataClass: DataClass.Personal,
+        overMesh: true,
+        encrypted: true,
+      },
+    );
+    assert.strictEqual(f.urns.get("db/backups"), "urn:pulumi:prod::fortress::fortress:index:GtidMySql::db");
+    assert.deepStrictEqual(
+      evaluateResidency(f.deployment, {}).map((v) => v.ruleId),
+      [],
+    );
+  });
+
+  it("so backups on AWS break the rules the pack enforces", () => {
+    const f = facts(node("fleet-1", { provider: "aws", region: "eu-north-1" }));
+    const rules = evaluateResidency(f.deployment, {}).map((v) => v.ruleId);
+    assert.ok(rules.includes("personal-data-location"), rules.join(", "));
+    assert.ok(rules.includes("replication-target"), rules.join(", "));
   });
 });

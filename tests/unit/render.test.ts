@@ -29,7 +29,7 @@ describe("the offline render", function () {
       const steps = files
         .filter((f) => f.startsWith("hosts/osl-1/") && !f.includes("destroy"))
         .map((f) => f.replace(/^hosts\/osl-1\/\d+-/, "").replace(/\.sh$/, ""));
-      assert.strictEqual(steps.length, 12, steps.join(", "));
+      assert.strictEqual(steps.length, 13, steps.join(", "));
       const before = (a: string, b: string) =>
         assert.ok(steps.indexOf(a) < steps.indexOf(b), `${a} before ${b}`);
       before("osl-1-baseline", "osl-1-firewall-confirm");
@@ -39,7 +39,8 @@ describe("the offline render", function () {
       before("k3s-osl-1-install", "k3s-osl-1-configure");
       before("k3s-osl-1-configure", "k3s-kubeconfig");
       before("mesh-osl-1-config", "db-osl-1-config");
-      before("db-osl-1-install", "db-osl-1-config");
+      before("db-osl-1-install", "db-osl-1-promote");
+      before("db-osl-1-promote", "db-osl-1-config");
       // The mesh ports open before anyone connects: the database's once its server runs with the
       // new configuration, k3s's before it starts.
       before("db-osl-1-config", "db-osl-1-firewall");
@@ -92,6 +93,9 @@ describe("the offline render", function () {
       assert.match(onPrimary, /^\| 3306\/tcp \| mysql \| GtidMySql "db" \| dr-1, osl-2 \| - \|$/m);
       assert.match(onPrimary, /^\| 6443\/tcp \| k3s-api \| K3sCluster "k3s" \| [^|]*fleet-1[^|]*\| - \|$/m);
       assert.doesNotMatch(onPrimary.split("\n").find((l) => l.includes("mysql")) ?? "", /fleet/);
+      // The backups at the second Norwegian site, and their flow, as the auditor sees them.
+      assert.match(report, /\| db\/backups \| MySQL backups \| personal \| dr-1 \|/);
+      assert.match(report, /\| db backups to dr-1 \| osl-1 \| dr-1 \| personal \| yes \| yes \|/);
       const json = JSON.parse(fs.readFileSync(path.join(out, "residency-report.json"), "utf8")) as {
         compliant: boolean;
       };

@@ -56,7 +56,7 @@ const RENDERED: Record<string, string[]> = {
     renderMeshFirewallScript("/etc/fortress/firewall.d/20-mysql-db.nft", "table inet fortress {\n}\n", "t"),
     renderMeshFirewallScript("/etc/fortress/firewall.d/20-mysql-db.nft", "", "t"),
   ],
-  "components/wireGuardMesh/keygen.sh": [renderKeygenScript()],
+  "components/wireGuardMesh/keygen.sh": [renderKeygenScript(), renderKeygenScript(2)],
   "components/wireGuardMesh/keyremove.sh": [renderKeyRemoveScript()],
   "components/wireGuardMesh/apply.sh": [renderApplyScript(meshConfig(), "10.100.0.1", 24, 51820)],
   "components/wireGuardMesh/teardown.sh": [renderMeshTeardownScript()],
@@ -66,11 +66,21 @@ const RENDERED: Record<string, string[]> = {
 
 /** Both flavours, both roles: MySQL 8.0 cannot run on the offline lab, so this is its check. */
 function gtidMySqlScripts(): Record<string, string[]> {
-  const flavours = [MySqlFlavour.Mysql80, MySqlFlavour.MariaDb];
+  const flavours = [MySqlFlavour.Mysql84, MySqlFlavour.Mysql80, MySqlFlavour.MariaDb];
   const roles = ["primary", "replica"] as const;
   const each = <T>(f: (flavour: MySqlFlavour, role: (typeof roles)[number]) => T): T[] =>
     flavours.flatMap((flavour) => roles.map((role) => f(flavour, role)));
   const node = { serverId: 7, bindAddress: "10.100.0.1", port: 3306 };
+  const backup = (flavour: MySqlFlavour) => ({
+    flavour,
+    database: "db",
+    primary: "10.100.0.1",
+    port: 3306,
+    caPem: "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n",
+    publicKeyPem: "-----BEGIN PUBLIC KEY-----\nkey\n-----END PUBLIC KEY-----\n",
+    onCalendar: "*-*-* 02:30:00",
+    keep: 14,
+  });
   return {
     "components/gtidMySql/install.sh": flavours.map((f) => gtidMySql.renderInstallScript(f)),
     "components/gtidMySql/configure.sh": each((flavour, role) =>
@@ -92,6 +102,25 @@ function gtidMySqlScripts(): Record<string, string[]> {
         accountHosts: { admin: ["10.100.0.1", "10.100.0.2"], replication: ["10.100.0.2"] },
       }),
     ),
+    "components/gtidMySql/promote.sh": flavours.map((flavour) =>
+      gtidMySql.renderPromoteScript({
+        flavour,
+        demoted: [
+          {
+            address: "10.100.0.1",
+            gtids: flavour === MySqlFlavour.MariaDb ? "0-7-42" : "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-42",
+          },
+          { address: "10.100.0.3", gtids: "" },
+        ],
+      }),
+    ),
+    "components/gtidMySql/demote.sh": flavours.map((f) => gtidMySql.renderDemoteScript(f)),
+    "components/gtidMySql/backup-target.sh": flavours.map((f) =>
+      gtidMySql.renderBackupTargetScript(backup(f)),
+    ),
+    "components/gtidMySql/backup-job.sh": flavours.map((f) => gtidMySql.renderBackupJobScript(backup(f))),
+    "components/gtidMySql/backup-teardown.sh": [gtidMySql.renderBackupTeardownScript("db")],
+    "components/gtidMySql/restore.sh": flavours.map((f) => gtidMySql.renderRestoreScript(f)),
     "components/gtidMySql/teardown.sh": each((flavour, role) =>
       gtidMySql.renderTeardownScript(flavour, role),
     ),

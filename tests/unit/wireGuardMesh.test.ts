@@ -151,6 +151,17 @@ describe("WireGuardMesh", () => {
     }
   });
 
+  it("rotates one node's key when its key generation goes up, and no other node's", async () => {
+    const nodes = [node("osl-1", "185.1.2.1"), node("osl-2", "185.1.2.2")];
+    mocks.reset();
+    await mesh("mesh", { nodes: nodes.map((n) => n.host()), keyGenerations: { "osl-2": 3 } });
+    assert.match(create("mesh-osl-2-key"), /^GENERATION='3'$/m);
+    assert.match(create("mesh-osl-1-key"), /^GENERATION='0'$/m);
+    // A rotation is an update of the same command: no trigger, so the key step is not replaced (a
+    // replacement would run its delete, which removes the key).
+    assert.strictEqual(mocks.named("mesh-osl-2-key").inputs.triggers, undefined);
+  });
+
   describe("bad input fails at preview", () => {
     const hosts = () => [node("osl-1", "185.1.2.1"), node("osl-2", "185.1.2.2")].map((n) => n.host());
     const fails = (args: WireGuardMeshArgs, message: string) =>
@@ -198,6 +209,15 @@ describe("WireGuardMesh", () => {
       ));
     it("no nodes", () =>
       fails({ nodes: [] }, "nodes: is empty; give the nodes to join (`node.host()` of each KvmNode)"));
+    it("a key generation for a node that is not there, or not a whole number", () =>
+      fails(
+        { nodes: hosts(), keyGenerations: { "osl-9": 1, "osl-1": 1.5 } },
+        [
+          'WireGuardMesh "bad" has 2 invalid inputs:',
+          '  - keyGenerations["osl-9"]: "osl-9" is not a node of the mesh',
+          '  - keyGenerations["osl-1"]: 1.5 is not a key generation; use a whole number from 0 (the first key) to 1000000',
+        ].join("\n"),
+      ));
   });
 });
 
