@@ -168,13 +168,15 @@ describe("GtidMySql backups on the lab (MariaDB over the mesh)", function () {
   });
 
   it("restore onto a fresh host: it joins as a replica from the backup's GTID position, every row checked", async () => {
+    // A new binary log starts just before the backup; every older one is purged after it, so the
+    // primary keeps nothing from before the backup and a replica cannot start from nothing.
+    await sql("alfa", "FLUSH BINARY LOGS");
+    const firstKept = (await sql("alfa", "SHOW MASTER STATUS")).split("\t")[0];
     const b = await backupNow();
     // Written after the backup: the new replica must get these from the primary's binary log.
     await sql("alfa", insert(20001, 20500));
-    // The primary keeps no binary log from before the backup: a replica cannot start from nothing.
-    await sql("alfa", "FLUSH BINARY LOGS");
-    const current = await sql("alfa", "SHOW MASTER STATUS");
-    await sql("alfa", `PURGE BINARY LOGS TO '${current.split("\t")[0]}'`);
+    await sql("alfa", `PURGE BINARY LOGS TO '${firstKept}'`);
+    assert.strictEqual((await sql("alfa", "SHOW BINARY LOGS")).split("\n")[0].split("\t")[0], firstKept);
 
     // The runbook: copy the set from the backup node to the new host, run the restore there with
     // the backup private key on standard input.
