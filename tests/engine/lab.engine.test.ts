@@ -102,6 +102,17 @@ describe("the lab stack through the real Pulumi engine", function () {
       (result.summary.resourceChanges?.create ?? 0) > 30,
       JSON.stringify(result.summary.resourceChanges),
     );
+    // Outputs the lab stack does not have (no k3s, OpenFaaS or Argo) are left out, not warned about.
+    assert.doesNotMatch(output.join(""), /will not show as a stack output/);
+    assert.deepStrictEqual(Object.keys(result.outputs).sort(), [
+      "databaseAdminPassword",
+      "databasePrimary",
+      "databaseReplicas",
+      "meshAddresses",
+      "nodes",
+      "residency",
+    ]);
+    assert.strictEqual(result.outputs.databaseAdminPassword.secret, true);
     const mesh = (result.outputs.meshAddresses?.value ?? {}) as Record<string, string>;
     assert.deepStrictEqual(Object.keys(mesh).sort(), NAMES);
     for (const from of NAMES) {
