@@ -308,6 +308,7 @@ export class GtidMySql extends pulumi.ComponentResource {
         `${name}-${h.name}-install`,
         {
           connection: h.connection,
+          addPreviousOutputInEnv: false,
           create: user.apply((u) => bashCommand(renderInstallScript(flavour), u, "fortress-mysql-install")),
         },
         { parent: this, dependsOn: h.ready ? [h.ready] : [] },
@@ -318,6 +319,7 @@ export class GtidMySql extends pulumi.ComponentResource {
         `${name}-${h.name}-demote`,
         {
           connection: h.connection,
+          addPreviousOutputInEnv: false,
           create: user.apply((u) => bashCommand(renderDemoteScript(flavour), u, "fortress-mysql-demote")),
         },
         { parent: this, dependsOn: [install, ...(args.meshReady ?? [])] },
@@ -393,6 +395,7 @@ export class GtidMySql extends pulumi.ComponentResource {
               `${name}-${node}-promote`,
               {
                 connection: h.connection,
+                addPreviousOutputInEnv: false,
                 create: pulumi
                   .all([pulumi.all(demoted), user])
                   .apply(([d, u]) =>
@@ -407,6 +410,7 @@ export class GtidMySql extends pulumi.ComponentResource {
         `${name}-${node}-config`,
         {
           connection: h.connection,
+          addPreviousOutputInEnv: false,
           create: pulumi
             .all([myCnf, address, ca.certPem, cert.certPem, user])
             .apply(([c, a, caPem, certPem, u]) =>
@@ -463,6 +467,7 @@ export class GtidMySql extends pulumi.ComponentResource {
         role === "primary" ? `${name}-${node}-accounts` : `${name}-${node}-replication`,
         {
           connection: h.connection,
+          addPreviousOutputInEnv: false,
           create: pulumi.all([source, user, hostsOfAccounts]).apply(([s, u, hosts]) =>
             bashCommand(
               renderReplicationScript({
@@ -502,6 +507,7 @@ export class GtidMySql extends pulumi.ComponentResource {
         `${name}-backup`,
         {
           connection: h.connection,
+          addPreviousOutputInEnv: false,
           create: pulumi
             .all([primaryAddress, ca.certPem, backupKey.publicKeyPem, user])
             .apply(([p, caPem, publicKeyPem, u]) =>

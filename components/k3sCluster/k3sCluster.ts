@@ -201,6 +201,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         `${name}-${plan.name}-install`,
         {
           connection: host.connection,
+          addPreviousOutputInEnv: false,
           create: user.apply((u) =>
             bashCommand(renderInstallScript(plan, source), u, "fortress-k3s-install"),
           ),
@@ -241,6 +242,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         `${name}-${plan.name}-configure`,
         {
           connection: host.connection,
+          addPreviousOutputInEnv: false,
           create: pulumi
             .all([config, user])
             .apply(([c, u]) => bashCommand(renderConfigureScript(plan, c), u, "fortress-k3s-configure")),
@@ -255,6 +257,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       `${name}-kubeconfig`,
       {
         connection: first.connection,
+        addPreviousOutputInEnv: false,
         create: pulumi
           .all([apiEndpoint, sshUser(first.connection)])
           .apply(([e, u]) => bashCommand(renderKubeconfigScript(e), u, "fortress-k3s-kubeconfig")),

@@ -210,6 +210,7 @@ export class KvmNode extends pulumi.ComponentResource {
       `${name}-baseline`,
       {
         connection: this.connection,
+        addPreviousOutputInEnv: false,
         create: pulumi
           .all([spec, user])
           .apply(([s, u]) => bashCommand(renderBaselineScript(s), u, "fortress-baseline")),
@@ -225,6 +226,7 @@ export class KvmNode extends pulumi.ComponentResource {
           `${name}-firewall-confirm`,
           {
             connection: this.connection,
+            addPreviousOutputInEnv: false,
             create: pulumi
               .all([spec, user])
               .apply(([s, u]) => bashCommand(renderFirewallConfirmScript(s), u, "fortress-firewall-confirm")),

@@ -24,6 +24,7 @@ export function meshFirewallStep(
     `${component}-${host.name}-firewall`,
     {
       connection: host.connection,
+      addPreviousOutputInEnv: false,
       create: pulumi
         .all([dropIn, user])
         .apply(([d, u]) => bashCommand(renderMeshFirewallScript(dropInFile, d, SCRIPT), u, SCRIPT)),

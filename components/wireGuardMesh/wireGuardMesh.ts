@@ -161,6 +161,7 @@ export class WireGuardMesh extends pulumi.ComponentResource {
         `${name}-${node.name}-key`,
         {
           connection: node.connection,
+          addPreviousOutputInEnv: false,
           create: user.apply((u) =>
             bashCommand(renderKeygenScript(keyGenerations[node.name] ?? 0), u, "fortress-wireguard-keygen"),
           ),
@@ -223,6 +224,7 @@ export class WireGuardMesh extends pulumi.ComponentResource {
         `${name}-${node.name}-config`,
         {
           connection: node.connection,
+          addPreviousOutputInEnv: false,
           create: pulumi
             .all([peers, user])
             .apply(([p, u]) =>

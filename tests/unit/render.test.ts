@@ -24,6 +24,11 @@ describe("the offline render", function () {
     try {
       const result = await render("prod", out, mocks);
       assert.strictEqual(result.compliant, true);
+      // No command hands its previous output (a kubeconfig, say) to the next run's environment,
+      // where it would go to sshd as a setenv request.
+      const commands = mocks.ofType("command:remote:Command");
+      assert.ok(commands.length > 50, `${commands.length} commands`);
+      for (const c of commands) assert.strictEqual(c.inputs.addPreviousOutputInEnv, false, c.name);
       const files = listFiles(out).sort();
       // Each component's steps on a host come in the order they run; components interleave.
       const steps = files
