@@ -16,7 +16,7 @@ import {
   pulumiCli,
   summaryLine,
 } from "../../stacks/engine";
-import { LAB_ID, LAB_PRIVATE_KEY_PATH, Lab, startLab } from "../lab/harness";
+import { LAB_ID, LAB_PRIVATE_KEY_PATH, Lab, assertHostLayerRemoved, startLab } from "../lab/harness";
 
 const NAMES = ["alfa", "bravo", "charlie"];
 const STACK_FILE = path.join(REPO_ROOT, "stacks", "Pulumi.lab.yaml");
@@ -237,17 +237,7 @@ describe("the lab stack through the real Pulumi engine", function () {
   it("destroy runs every teardown", async function () {
     const result = await step("destroy", () => stack.destroy(capture));
     console.log(`    ${summaryLine("destroy", "lab", result.summary.resourceChanges ?? {}, lastSeconds)}`);
-    for (const name of NAMES) {
-      const h = lab.host(name);
-      assert.notStrictEqual((await h.exec("ip link show wg0", { check: false })).code, 0);
-      assert.notStrictEqual((await h.exec("nft list table inet fortress", { check: false })).code, 0);
-      const left = await h.exec(
-        "find /etc/wireguard /etc/sysctl.d/99-fortress.conf /etc/fortress /etc/modules-load.d/fortress.conf " +
-          "/etc/systemd/system/fortress-firewall.service -type f 2>/dev/null",
-        { check: false },
-      );
-      assert.strictEqual(left.stdout, "", `${name} still has files the components installed`);
-    }
+    for (const name of NAMES) await assertHostLayerRemoved(lab.host(name));
   });
 });
 

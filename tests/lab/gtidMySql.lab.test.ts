@@ -5,41 +5,15 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { GtidMySql, MySqlFlavour } from "../../components/gtidMySql/gtidMySql";
-import { KvmNode } from "../../components/kvmNode/kvmNode";
 import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
 import { deploy, engine } from "./engine";
-import { Lab, LabHost, startLab } from "./harness";
-import { useRealProviders } from "./realProviders";
+import { labSuite } from "./suite";
 
 const NAMES = ["alfa", "bravo", "charlie"];
 const [PRIMARY, ...REPLICAS] = NAMES;
 
 describe("GtidMySql on the lab (MariaDB over the mesh)", function () {
-  let lab: Lab;
-  let stopProviders: (() => void) | undefined;
-  const host = (name: string): LabHost => lab.host(name);
-
-  before(async () => {
-    stopProviders = useRealProviders(engine);
-    lab = await startLab(NAMES);
-    engine.lab = lab;
-  });
-  after(async () => {
-    stopProviders?.();
-    await lab?.stop();
-  });
-  beforeEach(() => {
-    engine.reset();
-    engine.skip = undefined;
-  });
-
-  function kvmNode(name: string): KvmNode {
-    const c = host(name).connection();
-    return new KvmNode(name, {
-      placement: { country: "NO", provider: "coolvds", region: "no-oslo-1", site: "lab" },
-      existing: { host: c.host, privateKey: pulumi.secret(c.privateKey) },
-    });
-  }
+  const { host, kvmNode } = labSuite(NAMES, { realProviders: true });
 
   /** The program: three nodes, a mesh over them, and the database on the mesh. */
   function stack(port = 3306) {
@@ -203,8 +177,8 @@ describe("GtidMySql on the lab (MariaDB over the mesh)", function () {
     await deploy(() => stack(), waitFor);
     console.log(`    second deployment in ${((Date.now() - start) / 1000).toFixed(1)} s`);
     // 3 nodes: baseline, firewall confirm, mesh key, mesh config, install, database firewall,
-    // config, accounts/replication; the primary's promote and each replica's demote.
-    assert.strictEqual(engine.runs.length, 24);
+    // config, accounts/replication (8 x 3); the primary's promote and each replica's demote (3).
+    assert.strictEqual(engine.runs.length, 27);
     for (const run of engine.runs) {
       assert.match(run.stdout + run.stderr, /changed: none/, `${run.name} on ${run.host} changed something`);
     }
@@ -347,7 +321,7 @@ describe("GtidMySql on the lab (MariaDB over the mesh)", function () {
     engine.skip = undefined;
     engine.reset();
     await deploy(() => stack(), waitFor);
-    assert.strictEqual(engine.runs.length, 24);
+    assert.strictEqual(engine.runs.length, 27);
     for (const run of engine.runs) {
       // The failed run stopped before the primary's firewall step: port 22 was never opened.
       assert.match(run.stdout + run.stderr, /changed: none/, `${run.name} on ${run.host} changed something`);

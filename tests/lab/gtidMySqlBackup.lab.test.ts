@@ -7,41 +7,15 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { GtidMySql, MySqlFlavour } from "../../components/gtidMySql/gtidMySql";
 import { renderRestoreScript } from "../../components/gtidMySql/scripts";
-import { KvmNode } from "../../components/kvmNode/kvmNode";
 import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
 import { deploy, engine } from "./engine";
-import { Lab, LabHost, startLab } from "./harness";
-import { useRealProviders } from "./realProviders";
+import { labSuite } from "./suite";
 
 const NAMES = ["alfa", "bravo", "charlie", "delta"];
 const BACKUPS = "/var/backups/fortress-mysql/db";
 
 describe("GtidMySql backups on the lab (MariaDB over the mesh)", function () {
-  let lab: Lab;
-  let stopProviders: (() => void) | undefined;
-  const host = (name: string): LabHost => lab.host(name);
-
-  before(async () => {
-    stopProviders = useRealProviders(engine);
-    lab = await startLab(NAMES);
-    engine.lab = lab;
-  });
-  after(async () => {
-    stopProviders?.();
-    await lab?.stop();
-  });
-  beforeEach(() => {
-    engine.reset();
-    engine.skip = undefined;
-  });
-
-  function kvmNode(name: string): KvmNode {
-    const c = host(name).connection();
-    return new KvmNode(name, {
-      placement: { country: "NO", provider: "coolvds", region: "no-oslo-1", site: "lab" },
-      existing: { host: c.host, privateKey: pulumi.secret(c.privateKey) },
-    });
-  }
+  const { host, kvmNode } = labSuite(NAMES, { realProviders: true });
 
   /** alfa primary, `replicas`, backups to charlie; every node on the mesh. */
   function stack(replicas: string[]) {

@@ -1,5 +1,6 @@
 // The lab from mocha: real Debian 12 hosts (systemd, sshd) run by tests/lab/lab.sh, each in its
 // own network namespace, reached over real SSH. Needs root. See tests/lab/README.md.
+import * as assert from "assert";
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { constants } from "node:os";
@@ -246,4 +247,16 @@ export function labLeftovers(): string[] {
     if (fs.existsSync(cg)) found.push(`cgroup ${cg}`);
   }
   return found;
+}
+
+/** After a destroy: no mesh interface, no firewall table, no file the host layer installed. */
+export async function assertHostLayerRemoved(h: LabHost): Promise<void> {
+  assert.notStrictEqual((await h.exec("ip link show wg0", { check: false })).code, 0, `${h.name}: wg0 is up`);
+  assert.notStrictEqual((await h.exec("nft list table inet fortress", { check: false })).code, 0, h.name);
+  const left = await h.exec(
+    "find /etc/wireguard /etc/sysctl.d/99-fortress.conf /etc/fortress /etc/modules-load.d/fortress.conf " +
+      "/etc/systemd/system/fortress-firewall.service -type f 2>/dev/null",
+    { check: false },
+  );
+  assert.strictEqual(left.stdout, "", `${h.name} still has files the components installed`);
 }

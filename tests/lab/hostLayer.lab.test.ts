@@ -1,38 +1,15 @@
 // KvmNode and WireGuardMesh on real hosts: the scripts the components render, run over real SSH
 // by the lab engine, then checked on the hosts for real.
 import * as assert from "assert";
-import * as pulumi from "@pulumi/pulumi";
-import { KvmNode, KvmNodeArgs } from "../../components/kvmNode/kvmNode";
 import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
 import { deploy, engine } from "./engine";
-import { Lab, LabHost, startLab } from "./harness";
+import { assertHostLayerRemoved } from "./harness";
+import { labSuite } from "./suite";
 
 const NAMES = ["alfa", "bravo", "charlie", "delta"];
 
 describe("the host layer on the lab (KvmNode, WireGuardMesh)", function () {
-  let lab: Lab;
-  const host = (name: string): LabHost => lab.host(name);
-
-  before(async () => {
-    lab = await startLab(NAMES);
-    engine.lab = lab;
-  });
-  after(async () => {
-    await lab?.stop();
-  });
-  beforeEach(() => {
-    engine.reset();
-    engine.skip = undefined;
-  });
-
-  function kvmNode(name: string, extra: Partial<KvmNodeArgs> = {}): KvmNode {
-    const c = host(name).connection();
-    return new KvmNode(name, {
-      placement: { country: "NO", provider: "coolvds", region: "no-oslo-1", site: "lab" },
-      existing: { host: c.host, privateKey: pulumi.secret(c.privateKey) },
-      ...extra,
-    });
-  }
+  const { host, kvmNode } = labSuite(NAMES);
 
   /** The program of the lab stack: the named nodes, and a mesh over them. */
   function hostLayer(names: string[]) {
@@ -190,16 +167,6 @@ describe("the host layer on the lab (KvmNode, WireGuardMesh)", function () {
     await deploy(() => hostLayer(NAMES), waitFor);
     const ran = await engine.destroy();
     assert.ok(ran.some((r) => r.name === "mesh-alfa-config"));
-    for (const name of NAMES) {
-      const h = host(name);
-      assert.notStrictEqual((await h.exec("ip link show wg0", { check: false })).code, 0);
-      assert.notStrictEqual((await h.exec("nft list table inet fortress", { check: false })).code, 0);
-      const left = await h.exec(
-        "find /etc/wireguard /etc/sysctl.d/99-fortress.conf /etc/fortress /etc/modules-load.d/fortress.conf " +
-          "/etc/systemd/system/fortress-firewall.service -type f 2>/dev/null",
-        { check: false },
-      );
-      assert.strictEqual(left.stdout, "", `${name} still has files the components installed`);
-    }
+    for (const name of NAMES) await assertHostLayerRemoved(host(name));
   });
 });

@@ -3,38 +3,16 @@
 // engine; a removed node's teardown runs as `pulumi up` would run it, after the update.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { KvmNode } from "../../components/kvmNode/kvmNode";
 import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
 import { deploy, engine } from "./engine";
-import { Lab, LabHost, startLab } from "./harness";
+import { labSuite } from "./suite";
 
 const NAMES = ["alfa", "bravo", "charlie", "delta"];
 /** Pings 0.2 s apart, as many as cover a deployment: at most 250 (50 s). */
 const PINGS = 250;
 
 describe("WireGuardMesh day two on the lab (key rotation, node removal)", function () {
-  let lab: Lab;
-  const host = (name: string): LabHost => lab.host(name);
-
-  before(async () => {
-    lab = await startLab(NAMES);
-    engine.lab = lab;
-  });
-  after(async () => {
-    await lab?.stop();
-  });
-  beforeEach(() => {
-    engine.reset();
-    engine.skip = undefined;
-  });
-
-  function kvmNode(name: string): KvmNode {
-    const c = host(name).connection();
-    return new KvmNode(name, {
-      placement: { country: "NO", provider: "coolvds", region: "no-oslo-1", site: "lab" },
-      existing: { host: c.host, privateKey: pulumi.secret(c.privateKey) },
-    });
-  }
+  const { host, kvmNode } = labSuite(NAMES);
   function hostLayer(names: string[], keyGenerations: Record<string, number> = {}) {
     const nodes = names.map((n) => kvmNode(n));
     const mesh = new WireGuardMesh("mesh", {

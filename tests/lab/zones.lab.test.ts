@@ -5,12 +5,10 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { GtidMySql, MySqlFlavour } from "../../components/gtidMySql/gtidMySql";
-import { KvmNode } from "../../components/kvmNode/kvmNode";
 import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
 import { Placement } from "../../sdk/residency";
 import { deploy, engine } from "./engine";
-import { Lab, LabHost, startLab } from "./harness";
-import { useRealProviders } from "./realProviders";
+import { labSuite } from "./suite";
 
 const NAMES = ["alfa", "bravo", "charlie", "delta"];
 const PRIMARY = "alfa";
@@ -28,33 +26,11 @@ const PROBE_SECONDS = 2;
 type Probe = "open" | "closed" | "dropped";
 
 describe("zones on the mesh, on the lab (a Fleet node among Fortress nodes)", function () {
-  let lab: Lab;
-  let stopProviders: (() => void) | undefined;
-  const host = (name: string): LabHost => lab.host(name);
-
-  before(async () => {
-    stopProviders = useRealProviders(engine);
-    lab = await startLab(NAMES);
-    engine.lab = lab;
-  });
-  after(async () => {
-    stopProviders?.();
-    await lab?.stop();
-  });
-  beforeEach(() => {
-    engine.reset();
-    engine.skip = undefined;
-  });
+  const { host, kvmNode } = labSuite(NAMES, { realProviders: true });
 
   /** The program: four nodes, one mesh, the database on alfa with replicas on the Fortress. */
   function stack(replicas: string[] = ["bravo"]) {
-    const nodes = NAMES.map((name) => {
-      const c = host(name).connection();
-      return new KvmNode(name, {
-        placement: name === FLEET ? FLEET_PLACEMENT : OSLO,
-        existing: { host: c.host, privateKey: pulumi.secret(c.privateKey) },
-      });
-    });
+    const nodes = NAMES.map((name) => kvmNode(name, { placement: name === FLEET ? FLEET_PLACEMENT : OSLO }));
     // "charlie" hashes to the address "bravo" has; pinned, as in the other lab tests.
     const mesh = new WireGuardMesh("mesh", {
       nodes: nodes.map((n) => n.host()),
@@ -269,8 +245,9 @@ describe("zones on the mesh, on the lab (a Fleet node among Fortress nodes)", fu
     const start = Date.now();
     await deploy(() => stack(), waitFor);
     console.log(`    second deployment in ${((Date.now() - start) / 1000).toFixed(1)} s`);
-    // 4 nodes: baseline, firewall confirm, mesh key, mesh config; 2 members: install, firewall, config, accounts/replication.
-    assert.strictEqual(engine.runs.length, 4 * 4 + 2 * 4);
+    // 4 nodes: baseline, firewall confirm, mesh key, mesh config; 2 members: install, firewall,
+    // config, accounts/replication; the primary's promote and the replica's demote.
+    assert.strictEqual(engine.runs.length, 4 * 4 + 2 * 4 + 2);
     for (const run of engine.runs)
       assert.match(run.stdout + run.stderr, /changed: none/, `${run.name} on ${run.host} changed something`);
   });
