@@ -124,7 +124,7 @@ export function programFacts(
       }
       continue;
     }
-    if (r.type.startsWith("fortress:index:")) {
+    if (PLACING_COMPONENTS.includes(r.type)) {
       const facts = kind === "outputs" ? registeredFacts(r, props) : inputFacts(r, props);
       if (typeof facts === "string") {
         unreadable.push({ urn: r.urn, message: facts });
@@ -208,6 +208,17 @@ function describeSeat(cloud: Cloud): string {
     seat.foreignAccessLaws.length > 0 ? `, subject to the ${seat.foreignAccessLaws.join(", ")}` : "";
   return `${cloud.provider.name} (legal seat ${seat.name}${laws})`;
 }
+
+/**
+ * The Fortress components that place data on nodes, each with its facts function: the others (the
+ * mesh, and the platform, whose Kubernetes objects are judged as such) register none. Found by the
+ * engine suite: the real `up` of the lab stack was blocked because WireGuardMesh had no facts.
+ */
+const PLACING_COMPONENTS: readonly string[] = [
+  "fortress:index:KvmNode",
+  "fortress:index:K3sCluster",
+  "fortress:index:GtidMySql",
+];
 
 /** Shape check of a registered `residency` output; the component built it with the facts function. */
 function registeredFacts(r: ResourceFacts, props: Record<string, unknown>): Deployment | string {

@@ -165,6 +165,21 @@ describe("the policy pack on what the engine sends for real components", () => {
     ]);
   });
 
+  it("asks no facts of the components that place no data (the mesh, the platform)", async () => {
+    // As the real `up` of the lab stack sent it: WireGuardMesh's outputs hold addresses and keys.
+    const found = await runPack([
+      {
+        type: "fortress:index:WireGuardMesh",
+        name: "mesh",
+        inputs: {},
+        outputs: { addresses: { alfa: "10.100.0.192" }, cidr: "10.100.0.0/24", interfaceName: "wg0" },
+      },
+      { type: "fortress:index:OpenFaasPlatform", name: "openfaas", inputs: {}, outputs: { gatewayUrl: "x" } },
+      { type: "fortress:index:ArgoBootstrap", name: "argo", inputs: {}, outputs: { namespace: "argocd" } },
+    ]);
+    assert.deepStrictEqual(found, []);
+  });
+
   it("judges the GtidMySql args the real engine sent at preview (recorded on the lab)", async () => {
     const recorded = JSON.parse(
       fs.readFileSync(path.join(__dirname, "../fixtures/engine-feed/lab-preview-db.json"), "utf8"),
