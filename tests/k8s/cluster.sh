@@ -309,6 +309,9 @@ oom_score = 0
   path = "$STATE/containerd-opt"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
+  # Pod network namespaces under our state folder, not /run/netns: the mounts live in the node's
+  # private mount namespace, so files left in /run/netns would outlive every run.
+  netns_mounts_under_state_dir = true
   disable_apparmor = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"

@@ -97,6 +97,9 @@ describe("real Kubernetes: the platform layer on upstream kube-apiserver and kub
     clusterScript(["down"]);
   };
 
+  // Network namespaces that were there before: the cluster may leave none of its own in /run/netns.
+  const netnsBefore = new Set(fs.existsSync("/run/netns") ? fs.readdirSync("/run/netns") : []);
+
   before(async function () {
     const tRender = Date.now();
     const prod = (await import("yaml")).parse(
@@ -578,5 +581,11 @@ describe("real Kubernetes: the platform layer on upstream kube-apiserver and kub
   it("stops everything it started and leaves nothing behind", () => {
     takeDown();
     assert.deepStrictEqual(clusterLeftovers(env), []);
+    const netnsAfter = fs.existsSync("/run/netns") ? fs.readdirSync("/run/netns") : [];
+    assert.deepStrictEqual(
+      netnsAfter.filter((n) => !netnsBefore.has(n)),
+      [],
+      "pod network namespaces left in /run/netns",
+    );
   });
 });
