@@ -4,6 +4,7 @@
 // (`config set --secret`, `stack export`, ...).
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
+import { CommandError } from "@pulumi/pulumi/automation";
 import {
   ChangeCounts,
   POLICY_PACK_DIR,
@@ -128,8 +129,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      // The CLI's own output has streamed already; its error message ends the run.
-      const message = err instanceof Error ? err.message : String(err);
+      // The CLI's output has streamed already, its reasons included; the error would repeat it.
+      const cli = err instanceof CommandError;
+      const message = cli ? "the Pulumi CLI failed; its output above says why" : String(err);
       process.stderr.write(`driver: ${message.trim()}\n`);
       process.exit(1);
     },

@@ -5,7 +5,9 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { FortressInputError } from "../sdk/errors";
 import { fortressProgram } from "./program";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -132,6 +134,18 @@ export function installPlugins(
   return { installed, missing };
 }
 
+/**
+ * fortressProgram as an inline program. A config error is the user's to fix, not a crash: the
+ * Automation API prints any other error than a RunError as "Unhandled exception" with its stack.
+ */
+export function inlineProgram(): Promise<ReturnType<typeof fortressProgram>> {
+  return Promise.resolve()
+    .then(() => fortressProgram())
+    .catch((e: unknown) => {
+      throw e instanceof FortressInputError ? new pulumi.RunError(e.message) : e;
+    });
+}
+
 /** The stack as an inline program, working directory the repo root (Pulumi.yaml, stacks/Pulumi.<stack>.yaml). */
 export async function openStack(
   stackName: string,
@@ -139,7 +153,7 @@ export async function openStack(
   env: Record<string, string>,
 ): Promise<Stack> {
   return LocalWorkspace.createOrSelectStack(
-    { stackName, projectName: "fortress", program: () => Promise.resolve(fortressProgram()) },
+    { stackName, projectName: "fortress", program: inlineProgram },
     { workDir: REPO_ROOT, pulumiCommand: cli, envVars: env },
   );
 }

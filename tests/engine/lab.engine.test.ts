@@ -211,6 +211,7 @@ describe("the lab stack through the real Pulumi engine", function () {
       // The stack program checks the whole topology from config before it registers anything.
       const byProgram = await refused("up refused by the program", () => stack.up({ ...capture, ...policy }));
       assert.match(byProgram, GERMAN_REPLICA);
+      assert.doesNotMatch(byProgram, /Unhandled exception|\n\s+at /, "a config error printed a stack trace");
       // With the program's own check advisory, the pack's resource policy must refuse it alone,
       // at preview and under `up` (which the Automation API runs with --skip-preview).
       const advisory = { "personal-data-location": "advisory", "replication-target": "advisory" };
