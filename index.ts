@@ -5,6 +5,5 @@ export * from "./sdk/residency";
 export { DEFAULT_SYSCTL, BASELINE_PACKAGES, SysctlSetting } from "./sdk/host";
 export * as testing from "./sdk/testing/mocks";
 export * from "./sdk/zones";
-export { meshFirewallStep } from "./components/kvmNode/meshFirewall";
 /** The restore an operator runs on a fresh host (README, "Backups and restore"). */
 export { renderRestoreScript } from "./components/gtidMySql/scripts";

@@ -1,3 +1,5 @@
+export * from "./host/hostArgs";
+export * from "./host/hostStep";
 export * from "./kvmNode/kvmNode";
 export * from "./wireGuardMesh/wireGuardMesh";
 export * from "./k3sCluster/k3sCluster";

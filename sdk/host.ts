@@ -1,5 +1,6 @@
 import { InputProblems } from "./errors";
 import { checkInterfaceName, checkPort } from "./validate";
+import { DEFAULT_MESH } from "./wireguard";
 
 /** One kernel setting the baseline applies; `module` is loaded first when the setting needs it. */
 export interface SysctlSetting {
@@ -20,8 +21,11 @@ export const DEFAULT_SYSCTL: readonly SysctlSetting[] = [
   { key: "net.core.somaxconn", value: "65535" },
   { key: "net.ipv4.ip_local_port_range", value: "1024 65535" },
   // With ephemeral ports from 1024, keep the ports our services listen on out of that range:
-  // etcd, MySQL, k3s API, flannel VXLAN, kubelet, MySQL X, WireGuard.
-  { key: "net.ipv4.ip_local_reserved_ports", value: "2379-2380,3306,6443,8472,10250,33060,51820" },
+  // etcd, MySQL, k3s API, flannel VXLAN, kubelet, MySQL X, WireGuard (its default port).
+  {
+    key: "net.ipv4.ip_local_reserved_ports",
+    value: `2379-2380,3306,6443,8472,10250,33060,${DEFAULT_MESH.listenPort}`,
+  },
   { key: "net.ipv4.tcp_tw_reuse", value: "1" },
   { key: "net.ipv4.tcp_fastopen", value: "3" },
   { key: "net.core.default_qdisc", value: "fq", module: "sch_fq" },

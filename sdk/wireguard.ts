@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import * as net from "net";
 import { InputProblems } from "./errors";
+import { checkInterfaceName, checkKeys, checkPort, expect } from "./validate";
 
 /** An IPv4 network the mesh takes its addresses from. */
 export interface Ipv4Network {
@@ -174,3 +175,30 @@ export function renderWireGuardConfig(
 
 /** A WireGuard public key: 32 bytes, base64. */
 export const WIREGUARD_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw480]=$/;
+
+/**
+ * What the mesh gives what runs over it (K3sCluster's flannel, GtidMySql's service order, KvmNode's
+ * cloud firewall): its interface and port, from `WireGuardMesh.contract`, never retyped.
+ */
+export interface MeshContract {
+  readonly interfaceName: string;
+  readonly listenPort: number;
+}
+
+/** The mesh as the seeds set it up; the port is WireGuard's registered one. */
+export const DEFAULT_MESH: MeshContract = { interfaceName: "wg0", listenPort: 51820 };
+
+/** A mesh contract given to a component (`WireGuardMesh.contract`), checked; absent, the default mesh. */
+export function checkMeshContract(problems: InputProblems, mesh: unknown, path: string): MeshContract {
+  if (mesh === undefined) return DEFAULT_MESH;
+  if (!checkKeys(problems, mesh, ["interfaceName", "listenPort"], path, "mesh")) return DEFAULT_MESH;
+  const { interfaceName, listenPort } = mesh;
+  if (expect.string(problems, interfaceName, `${path}.interfaceName`, '"wg0"'))
+    checkInterfaceName(problems, interfaceName, `${path}.interfaceName`);
+  if (expect.number(problems, listenPort, `${path}.listenPort`, "1 to 65535"))
+    checkPort(problems, listenPort, `${path}.listenPort`);
+  return {
+    interfaceName: typeof interfaceName === "string" ? interfaceName : DEFAULT_MESH.interfaceName,
+    listenPort: typeof listenPort === "number" ? listenPort : DEFAULT_MESH.listenPort,
+  };
+}

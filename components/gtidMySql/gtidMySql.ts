@@ -38,11 +38,10 @@ import {
   renderMeshDropIn,
   zoneOf,
 } from "../../sdk/zones";
-import { bashCommand } from "../../sdk/scripts/render";
-import { checkInterfaceName, checkPort, checkComponentName, checkKeys, expect } from "../../sdk/validate";
-import { endpointOf } from "../../sdk/wireguard";
-import { HostArgs, checkHostArgs, sshUser } from "../kvmNode/kvmNode";
-import { meshFirewallStep } from "../kvmNode/meshFirewall";
+import { checkPort, checkComponentName, checkKeys, expect } from "../../sdk/validate";
+import { MeshContract, checkMeshContract, endpointOf } from "../../sdk/wireguard";
+import { HostArgs, checkHostArgs } from "../host/hostArgs";
+import { hostStep, meshFirewallStep } from "../host/hostStep";
 import {
   renderConfigureScript,
   renderBackupTargetScript,
@@ -83,8 +82,8 @@ export interface GtidMySqlArgs {
    * run after them. Not needed when each host's `ready` already is its mesh step.
    */
   readonly meshReady?: remote.Command[];
-  /** The mesh interface: at boot each server starts after it is up. Default `wg0`. */
-  readonly meshInterface?: string;
+  /** The mesh the servers replicate over (`WireGuardMesh.contract`): at boot each server starts after its interface is up. Default: the default mesh (`wg0`). */
+  readonly mesh?: MeshContract;
   /**
    * `mysql84` (default: MySQL 8.4 LTS), `mysql80` (MySQL 8.0, end of life April 2026) or `mariadb`.
    * Changing it on live hosts is not supported (an upgrade 8.0 -> 8.4 is a package upgrade, README).
@@ -125,7 +124,7 @@ export const GTID_MYSQL_KEYS = [
   "replicas",
   "addresses",
   "meshReady",
-  "meshInterface",
+  "mesh",
   "flavour",
   "port",
   "dataClass",
@@ -303,27 +302,17 @@ export class GtidMySql extends pulumi.ComponentResource {
     const installs: Record<string, remote.Command> = {};
     const demoted: pulumi.Output<{ address: string; gtids: string }>[] = [];
     for (const { h, role } of all) {
-      const user = sshUser(h.connection);
-      const install = new remote.Command(
-        `${name}-${h.name}-install`,
-        {
-          connection: h.connection,
-          addPreviousOutputInEnv: false,
-          create: user.apply((u) => bashCommand(renderInstallScript(flavour), u, "fortress-mysql-install")),
-        },
-        { parent: this, dependsOn: h.ready ? [h.ready] : [] },
-      );
+      const install = hostStep(this, `${name}-${h.name}-install`, {
+        host: h,
+        run: { name: "fortress-mysql-install", script: renderInstallScript(flavour) },
+      });
       installs[h.name] = install;
       if (role !== "replica") continue;
-      const demote = new remote.Command(
-        `${name}-${h.name}-demote`,
-        {
-          connection: h.connection,
-          addPreviousOutputInEnv: false,
-          create: user.apply((u) => bashCommand(renderDemoteScript(flavour), u, "fortress-mysql-demote")),
-        },
-        { parent: this, dependsOn: [install, ...(args.meshReady ?? [])] },
-      );
+      const demote = hostStep(this, `${name}-${h.name}-demote`, {
+        host: h,
+        run: { name: "fortress-mysql-demote", script: renderDemoteScript(flavour) },
+        after: [install, ...(args.meshReady ?? [])],
+      });
       demoted.push(
         pulumi.all([addressOf(h.name), demote.stdout]).apply(([address, out]) => {
           const gtids = reportedGtids(out);
@@ -343,7 +332,6 @@ export class GtidMySql extends pulumi.ComponentResource {
     for (const { h, role } of all) {
       const node = h.name;
       const address = node === primary.name ? primaryAddress : addressOf(node);
-      const user = sshUser(h.connection);
       const install = installs[node];
 
       const key = new tls.PrivateKey(
@@ -391,63 +379,45 @@ export class GtidMySql extends pulumi.ComponentResource {
       // becomes read-only, this one catches up and takes writes, before any configuration changes.
       const promote =
         role === "primary"
-          ? new remote.Command(
-              `${name}-${node}-promote`,
-              {
-                connection: h.connection,
-                addPreviousOutputInEnv: false,
-                create: pulumi
-                  .all([pulumi.all(demoted), user])
-                  .apply(([d, u]) =>
-                    bashCommand(renderPromoteScript({ flavour, demoted: d }), u, "fortress-mysql-promote"),
-                  ),
+          ? hostStep(this, `${name}-${node}-promote`, {
+              host: h,
+              run: {
+                name: "fortress-mysql-promote",
+                script: pulumi.all(demoted).apply((d) => renderPromoteScript({ flavour, demoted: d })),
               },
-              { parent: this, dependsOn: [install, ...(args.meshReady ?? [])] },
-            )
+              after: [install, ...(args.meshReady ?? [])],
+            })
           : undefined;
       // One node at a time, the primary first: a restart never takes two servers down at once.
-      const config = new remote.Command(
-        `${name}-${node}-config`,
-        {
-          connection: h.connection,
-          addPreviousOutputInEnv: false,
-          create: pulumi
-            .all([myCnf, address, ca.certPem, cert.certPem, user])
-            .apply(([c, a, caPem, certPem, u]) =>
-              bashCommand(
-                renderConfigureScript({
-                  flavour,
-                  role,
-                  serverId: serverIds[node],
-                  bindAddress: a,
-                  port,
-                  myCnf: c,
-                  caPem,
-                  certPem,
-                  meshInterface,
-                }),
-                u,
-                "fortress-mysql-configure",
-              ),
-            ),
-          delete: user.apply((u) =>
-            bashCommand(renderTeardownScript(flavour, role), u, "fortress-mysql-teardown"),
+      const config = hostStep(this, `${name}-${node}-config`, {
+        host: h,
+        run: {
+          name: "fortress-mysql-configure",
+          script: pulumi.all([myCnf, address, ca.certPem, cert.certPem]).apply(([c, a, caPem, certPem]) =>
+            renderConfigureScript({
+              flavour,
+              role,
+              serverId: serverIds[node],
+              bindAddress: a,
+              port,
+              myCnf: c,
+              caPem,
+              certPem,
+              meshInterface,
+            }),
           ),
-          // The server's TLS key reaches the host on standard input only.
-          stdin: pulumi.secret(key.privateKeyPem),
-          logging: "stderr",
         },
-        {
-          parent: this,
-          dependsOn: [
-            install,
-            ...(args.meshReady ?? []),
-            ...(previousConfig ? [previousConfig] : []),
-            ...(promote ? [promote] : []),
-          ],
-          additionalSecretOutputs: ["stdout"],
-        },
-      );
+        onDelete: { name: "fortress-mysql-teardown", script: renderTeardownScript(flavour, role) },
+        // The server's TLS key reaches the host on standard input only.
+        stdin: pulumi.secret(key.privateKeyPem),
+        after: [
+          install,
+          ...(args.meshReady ?? []),
+          ...(previousConfig ? [previousConfig] : []),
+          ...(promote ? [promote] : []),
+        ],
+        secretOutput: true,
+      });
       previousConfig = config;
 
       // The database port on this node, from the members (and adminHosts) only. After the server
@@ -463,13 +433,14 @@ export class GtidMySql extends pulumi.ComponentResource {
       );
 
       const source = role === "replica" ? primaryAddress.apply((host) => ({ host, port })) : undefined;
-      const replication = new remote.Command(
+      const replication = hostStep(
+        this,
         role === "primary" ? `${name}-${node}-accounts` : `${name}-${node}-replication`,
         {
-          connection: h.connection,
-          addPreviousOutputInEnv: false,
-          create: pulumi.all([source, user, hostsOfAccounts]).apply(([s, u, hosts]) =>
-            bashCommand(
+          host: h,
+          run: {
+            name: "fortress-mysql-replication",
+            script: pulumi.all([source, hostsOfAccounts]).apply(([s, hosts]) =>
               renderReplicationScript({
                 flavour,
                 role,
@@ -477,10 +448,8 @@ export class GtidMySql extends pulumi.ComponentResource {
                 accountHosts: hosts,
                 backupAccount: backup !== undefined,
               }),
-              u,
-              "fortress-mysql-replication",
             ),
-          ),
+          },
           // The primary gets both passwords; a replica only the one it replicates with.
           stdin:
             role === "primary"
@@ -488,12 +457,8 @@ export class GtidMySql extends pulumi.ComponentResource {
                   pulumi.interpolate`${adminPassword}\n${replicationPassword}\n${backupPassword ?? ""}${backupPassword ? "\n" : ""}`,
                 )
               : pulumi.secret(pulumi.interpolate`${replicationPassword}\n`),
-          logging: "stderr",
-        },
-        {
-          parent: this,
-          dependsOn: [config, firewall, ...(role === "replica" && primaryAccounts ? [primaryAccounts] : [])],
-          additionalSecretOutputs: ["stdout"],
+          after: [config, firewall, ...(role === "replica" && primaryAccounts ? [primaryAccounts] : [])],
+          secretOutput: true,
         },
       );
       if (role === "primary") primaryAccounts = replication;
@@ -502,42 +467,30 @@ export class GtidMySql extends pulumi.ComponentResource {
 
     if (backup && backupKey && backupPassword && primaryAccounts) {
       const h = backup.node;
-      const user = sshUser(h.connection);
-      new remote.Command(
-        `${name}-backup`,
-        {
-          connection: h.connection,
-          addPreviousOutputInEnv: false,
-          create: pulumi
-            .all([primaryAddress, ca.certPem, backupKey.publicKeyPem, user])
-            .apply(([p, caPem, publicKeyPem, u]) =>
-              bashCommand(
-                renderBackupTargetScript({
-                  flavour,
-                  database: name,
-                  primary: p,
-                  port,
-                  caPem,
-                  publicKeyPem,
-                  onCalendar: backup.onCalendar,
-                  keep: backup.keep,
-                }),
-                u,
-                "fortress-mysql-backup-target",
-              ),
+      hostStep(this, `${name}-backup`, {
+        host: h,
+        run: {
+          name: "fortress-mysql-backup-target",
+          script: pulumi
+            .all([primaryAddress, ca.certPem, backupKey.publicKeyPem])
+            .apply(([p, caPem, publicKeyPem]) =>
+              renderBackupTargetScript({
+                flavour,
+                database: name,
+                primary: p,
+                port,
+                caPem,
+                publicKeyPem,
+                onCalendar: backup.onCalendar,
+                keep: backup.keep,
+              }),
             ),
-          delete: user.apply((u) =>
-            bashCommand(renderBackupTeardownScript(name), u, "fortress-mysql-backup-teardown"),
-          ),
-          stdin: pulumi.secret(pulumi.interpolate`${backupPassword}\n`),
-          logging: "stderr",
         },
-        {
-          parent: this,
-          dependsOn: [primaryAccounts, ...(h.ready ? [h.ready] : []), ...(args.meshReady ?? [])],
-          additionalSecretOutputs: ["stdout"],
-        },
-      );
+        onDelete: { name: "fortress-mysql-backup-teardown", script: renderBackupTeardownScript(name) },
+        stdin: pulumi.secret(pulumi.interpolate`${backupPassword}\n`),
+        after: [primaryAccounts, ...(args.meshReady ?? [])],
+        secretOutput: true,
+      });
     }
 
     this.primaryEndpoint = primaryAddress.apply((a) => endpointOf(a, port));
@@ -633,8 +586,7 @@ function resolveArgs(name: string, args: GtidMySqlArgs) {
   checkFlavour(problems, flavour, "flavour");
   const port = args.port ?? 3306;
   checkPort(problems, port, "port");
-  const meshInterface = args.meshInterface ?? "wg0";
-  checkInterfaceName(problems, meshInterface, "meshInterface");
+  const meshInterface = checkMeshContract(problems, args.mesh, "mesh").interfaceName;
   const retentionDays = args.binlogRetentionDays ?? 7;
   problems.check(
     Number.isInteger(retentionDays) && retentionDays >= 1 && retentionDays <= 365,

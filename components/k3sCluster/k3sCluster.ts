@@ -11,10 +11,10 @@ import {
   k3sClusterResidency,
 } from "../../sdk/residency";
 import { meshAllowsOn, meshDropInPath, renderMeshDropIn, zoneOf } from "../../sdk/zones";
-import { bashCommand } from "../../sdk/scripts/render";
-import { checkHost, checkInterfaceName, checkComponentName, checkKeys, expect } from "../../sdk/validate";
-import { HostArgs, checkHostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
-import { meshFirewallStep } from "../kvmNode/meshFirewall";
+import { checkHost, checkComponentName, checkKeys, expect } from "../../sdk/validate";
+import { MeshContract, checkMeshContract } from "../../sdk/wireguard";
+import { HostArgs, checkHostArgs, withSecretConnections } from "../host/hostArgs";
+import { hostStep, meshFirewallStep } from "../host/hostStep";
 import {
   TOKEN_FILE,
   renderConfigureScript,
@@ -40,8 +40,8 @@ export interface K3sClusterArgs {
   readonly agents?: HostArgs[];
   /** Mesh address of every node (`WireGuardMesh.addresses`): all cluster traffic uses it. */
   readonly addresses: pulumi.Input<{ [node: string]: pulumi.Input<string> }>;
-  /** The mesh interface flannel uses. Default `wg0`. */
-  readonly meshInterface?: string;
+  /** The mesh the cluster runs over (`WireGuardMesh.contract`): flannel uses its interface. Default: the default mesh (`wg0`). */
+  readonly mesh?: MeshContract;
   /** The pinned k3s release, e.g. `v1.31.4+k3s1`. Changing it upgrades the nodes one at a time. */
   readonly version: string;
   /** Install air-gapped from this mirror instead of the upstream installer. */
@@ -64,7 +64,7 @@ export const K3S_CLUSTER_KEYS = [
   "servers",
   "agents",
   "addresses",
-  "meshInterface",
+  "mesh",
   "version",
   "mirror",
   "disable",
@@ -133,8 +133,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       "addresses",
       "node names to mesh addresses (`WireGuardMesh.addresses`)",
     );
-    const meshInterface = args.meshInterface ?? "wg0";
-    checkInterfaceName(problems, meshInterface, "meshInterface");
+    const meshInterface = checkMeshContract(problems, args.mesh, "mesh").interfaceName;
     if (expect.list(problems, args.tlsSans, "tlsSans", "names or addresses"))
       args.tlsSans.forEach(
         (san, i) =>
@@ -196,26 +195,18 @@ export class K3sCluster extends pulumi.ComponentResource {
     let previous: remote.Command | undefined;
     for (const plan of plans) {
       const host = hosts[plan.name];
-      const user = sshUser(host.connection);
-      const install = new remote.Command(
-        `${name}-${plan.name}-install`,
-        {
-          connection: host.connection,
-          addPreviousOutputInEnv: false,
-          create: user.apply((u) =>
-            bashCommand(renderInstallScript(plan, source), u, "fortress-k3s-install"),
-          ),
-          delete: user.apply((u) => bashCommand(renderUninstallScript(plan), u, "fortress-k3s-uninstall")),
-        },
-        { parent: this, dependsOn: [...(host.ready ? [host.ready] : []), ...(previous ? [previous] : [])] },
-      );
+      const install = hostStep(this, `${name}-${plan.name}-install`, {
+        host,
+        run: { name: "fortress-k3s-install", script: renderInstallScript(plan, source) },
+        onDelete: { name: "fortress-k3s-uninstall", script: renderUninstallScript(plan) },
+        after: previous ? [previous] : [],
+      });
       const firewall = meshFirewallStep(
         this,
         name,
         host,
         meshDropInPath("k3s", name),
         addresses.apply((a) => renderMeshDropIn(name, meshAllowsOn(plan.name, declarations, zones), a)),
-        host.ready ? [host.ready] : [],
       );
       const config = pulumi
         .all([addresses, host.publicAddress, apiEndpoint])
@@ -238,33 +229,21 @@ export class K3sCluster extends pulumi.ComponentResource {
             }),
           );
         });
-      previous = new remote.Command(
-        `${name}-${plan.name}-configure`,
-        {
-          connection: host.connection,
-          addPreviousOutputInEnv: false,
-          create: pulumi
-            .all([config, user])
-            .apply(([c, u]) => bashCommand(renderConfigureScript(plan, c), u, "fortress-k3s-configure")),
-          // The token reaches the host on standard input only.
-          stdin: secretToken.apply((t) => `${t}\n`),
-        },
-        { parent: this, dependsOn: [install, firewall] },
-      );
+      previous = hostStep(this, `${name}-${plan.name}-configure`, {
+        host,
+        run: { name: "fortress-k3s-configure", script: config.apply((c) => renderConfigureScript(plan, c)) },
+        // The token reaches the host on standard input only.
+        stdin: secretToken.apply((t) => `${t}\n`),
+        after: [install, firewall],
+      });
     }
 
-    const kubeconfigCommand = new remote.Command(
-      `${name}-kubeconfig`,
-      {
-        connection: first.connection,
-        addPreviousOutputInEnv: false,
-        create: pulumi
-          .all([apiEndpoint, sshUser(first.connection)])
-          .apply(([e, u]) => bashCommand(renderKubeconfigScript(e), u, "fortress-k3s-kubeconfig")),
-        logging: "stderr",
-      },
-      { parent: this, dependsOn: [previous!], additionalSecretOutputs: ["stdout"] },
-    );
+    const kubeconfigCommand = hostStep(this, `${name}-kubeconfig`, {
+      host: first,
+      run: { name: "fortress-k3s-kubeconfig", script: apiEndpoint.apply(renderKubeconfigScript) },
+      after: [previous!],
+      secretOutput: true,
+    });
     this.kubeconfig = pulumi.secret(kubeconfigCommand.stdout);
     this.provider = new k8s.Provider(`${name}-provider`, { kubeconfig: this.kubeconfig }, { parent: this });
     this.apiServer = pulumi.interpolate`https://${apiEndpoint}:6443`;

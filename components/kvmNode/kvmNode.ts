@@ -5,7 +5,7 @@ import * as tls from "@pulumi/tls";
 import { InputProblems } from "../../sdk/errors";
 import { HostBaselineSpec, renderFirewallRuleset, resolveHostBaseline } from "../../sdk/host";
 import { Placement, ResolvedPlacement, kvmNodeResidency, placementLabels } from "../../sdk/residency";
-import { bashCommand, contentHash } from "../../sdk/scripts/render";
+import { contentHash } from "../../sdk/scripts/render";
 import { checkComponentName, checkHost, checkKeys, checkPort } from "../../sdk/validate";
 import { renderBaselineScript, renderFirewallConfirmScript, renderTeardownScript } from "./scripts";
 import {
@@ -17,7 +17,10 @@ import {
   validateExisting,
 } from "./validate";
 
-export { HOST_KEYS, KVM_NODE_KEYS, checkHostArgs } from "./validate";
+import { CloudFirewall, HostArgs, NodeConnection } from "../host/hostArgs";
+import { hostStep } from "../host/hostStep";
+
+export { KVM_NODE_KEYS } from "./validate";
 
 /** An existing server reached over SSH: how a CoolVDS instance (no API) or any VPS is used. */
 export interface ExistingServerArgs {
@@ -49,8 +52,6 @@ export interface Ec2InstanceArgs {
   readonly vpcId?: pulumi.Input<string>;
   /** SSH user of the image. Default `admin` (Debian's images). */
   readonly user?: pulumi.Input<string>;
-  /** UDP port the WireGuard mesh uses, opened to the world (WireGuard authenticates peers). Default 51820. */
-  readonly meshPort?: pulumi.Input<number>;
   /** Root volume size in GiB. Default 20. */
   readonly rootVolumeGb?: pulumi.Input<number>;
   /**
@@ -93,43 +94,6 @@ export interface KvmNodeArgs {
   readonly firewall?: FirewallArgs;
 }
 
-/** How later components reach the node: the shape of a `@pulumi/command` connection. */
-export interface NodeConnection {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly privateKey: string;
-  readonly hostKey?: string;
-  readonly dialErrorLimit: number;
-  readonly perDialTimeout: number;
-}
-
-/**
- * A prepared host as the components built on it take it (WireGuardMesh, GtidMySql, K3sCluster):
- * plain data rather than a KvmNode, so programs in other Pulumi languages can pass it too.
- * `KvmNode.host()` gives it; any other SSH-reachable, prepared host can be described by hand.
- */
-export interface HostArgs {
-  /** The host's stable key: children of later components are named after it. */
-  readonly name: string;
-  /** How to reach it over SSH (a secret: it holds the private key). */
-  readonly connection: pulumi.Input<NodeConnection>;
-  /** The address its peers reach it on (the mesh endpoint). */
-  readonly publicAddress: pulumi.Input<string>;
-  /** Where it runs, for the residency rules of what is placed on it. */
-  readonly placement: Placement;
-  /** The step that prepared it; commands on the host run after it. */
-  readonly ready?: remote.Command;
-}
-
-/**
- * The SSH user of a connection, out of the secret connection: a user name is no secret, and a
- * script rendered from it must stay readable in state and diffs.
- */
-export function sshUser(connection: pulumi.Input<NodeConnection>): pulumi.Output<string> {
-  return pulumi.unsecret(pulumi.output(connection).apply((c) => c.user));
-}
-
 const DEBIAN_AMI_OWNER = "136693071363";
 
 /**
@@ -139,6 +103,8 @@ const DEBIAN_AMI_OWNER = "136693071363";
 export class KvmNode extends pulumi.ComponentResource {
   /** How to reach the host over SSH (secret: it holds the private key). */
   public readonly connection: pulumi.Output<NodeConnection>;
+  /** The EC2 security group in front of the node, for the mesh to open its port in; none for an existing server. */
+  public readonly cloudFirewall?: CloudFirewall;
   /** The resolved placement: country, provider, legal seat. */
   public readonly placement: pulumi.Output<ResolvedPlacement>;
   /** Kubernetes node labels: `region`, `topology.kubernetes.io/region`, `fortress.io/jurisdiction`. */
@@ -199,43 +165,29 @@ export class KvmNode extends pulumi.ComponentResource {
     this.publicAddress = target.publicAddress;
     this.privateAddress = target.privateAddress;
 
-    // Port and user come straight from the args, not through the secret connection, so the
-    // scripts stay readable (not secret) in state and diffs.
     const spec = target.port.apply((port) =>
       resolveHostBaseline({ sshPort: port, ...baselineInput }, new InputProblems()),
     );
-    const user = target.user;
-
-    const baseline = new remote.Command(
-      `${name}-baseline`,
-      {
-        connection: this.connection,
-        addPreviousOutputInEnv: false,
-        create: pulumi
-          .all([spec, user])
-          .apply(([s, u]) => bashCommand(renderBaselineScript(s), u, "fortress-baseline")),
-        delete: user.apply((u) => bashCommand(renderTeardownScript(), u, "fortress-baseline-teardown")),
-      },
-      { parent: this, dependsOn: target.dependsOn },
-    );
+    const self = { connection: this.connection };
+    const baseline = hostStep(this, `${name}-baseline`, {
+      host: self,
+      run: { name: "fortress-baseline", script: spec.apply(renderBaselineScript) },
+      onDelete: { name: "fortress-baseline-teardown", script: renderTeardownScript() },
+      after: target.dependsOn,
+    });
     this.baselineLog = pulumi.all([baseline.stdout, baseline.stderr]).apply(([o, e]) => `${e}${o}`);
 
     const firewallEnabled = args.firewall?.enabled ?? true;
     this.ready = firewallEnabled
-      ? new remote.Command(
-          `${name}-firewall-confirm`,
-          {
-            connection: this.connection,
-            addPreviousOutputInEnv: false,
-            create: pulumi
-              .all([spec, user])
-              .apply(([s, u]) => bashCommand(renderFirewallConfirmScript(s), u, "fortress-firewall-confirm")),
-            // Re-confirm exactly when the ruleset changes, which is when the baseline arms a rollback.
-            triggers: [spec.apply((s: HostBaselineSpec) => contentHash(renderFirewallRuleset(s.firewall)))],
-          },
-          { parent: this, dependsOn: [baseline] },
-        )
+      ? hostStep(this, `${name}-firewall-confirm`, {
+          host: self,
+          run: { name: "fortress-firewall-confirm", script: spec.apply(renderFirewallConfirmScript) },
+          // Re-confirm exactly when the ruleset changes, which is when the baseline arms a rollback.
+          triggers: [spec.apply((s: HostBaselineSpec) => contentHash(renderFirewallRuleset(s.firewall)))],
+          after: [baseline],
+        })
       : baseline;
+    this.cloudFirewall = target.cloudFirewall;
 
     this.registerOutputs({
       connection: this.connection,
@@ -258,6 +210,7 @@ export class KvmNode extends pulumi.ComponentResource {
       publicAddress: this.publicAddress,
       placement: this.placementArgs,
       ready: this.ready,
+      ...(this.cloudFirewall ? { cloudFirewall: this.cloudFirewall } : {}),
     };
   }
 
@@ -288,7 +241,6 @@ export class KvmNode extends pulumi.ComponentResource {
     return {
       connection,
       port: pulumi.output(e.port ?? 22),
-      user: pulumi.output(e.user ?? "root"),
       publicAddress: pulumi.output(e.host),
       privateAddress: pulumi.output(e.privateAddress ?? e.host),
       dependsOn: [],
@@ -310,37 +262,46 @@ export class KvmNode extends pulumi.ComponentResource {
       { publicKey: key.publicKeyOpenssh, region, tags },
       { parent: this },
     );
-    const meshPort = ec2.meshPort ?? 51820;
+    // Rules as resources of their own, none inline: inline rules would make the group drop the
+    // rules other components add (the mesh opens its port, at the port it listens on).
     const securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
+      { description: `Fortress node ${name}`, vpcId: ec2.vpcId, region, tags },
+      { parent: this },
+    );
+    const adminCidr = pulumi.output(ec2.adminCidr);
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-sg-ssh`,
       {
-        description: `Fortress node ${name}: SSH from the admin network, WireGuard mesh`,
-        vpcId: ec2.vpcId,
+        securityGroupId: securityGroup.id,
+        description: "SSH from admins",
+        ipProtocol: "tcp",
+        fromPort: 22,
+        toPort: 22,
+        cidrIpv4: adminCidr.apply((c) => (c.includes(":") ? undefined : c)),
+        cidrIpv6: adminCidr.apply((c) => (c.includes(":") ? c : undefined)),
         region,
-        ingress: [
-          {
-            description: "SSH from admins",
-            protocol: "tcp",
-            fromPort: 22,
-            toPort: 22,
-            cidrBlocks: [ec2.adminCidr],
-          },
-          {
-            description: "WireGuard mesh",
-            protocol: "udp",
-            fromPort: meshPort,
-            toPort: meshPort,
-            cidrBlocks: ["0.0.0.0/0"],
-            ipv6CidrBlocks: ["::/0"],
-          },
-        ],
-        egress: [
-          { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] },
-        ],
         tags,
       },
       { parent: this },
     );
+    for (const [family, cidr] of [
+      ["ipv4", "0.0.0.0/0"],
+      ["ipv6", "::/0"],
+    ] as const) {
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-sg-egress-${family}`,
+        {
+          securityGroupId: securityGroup.id,
+          description: "All outbound",
+          ipProtocol: "-1",
+          ...(family === "ipv4" ? { cidrIpv4: cidr } : { cidrIpv6: cidr }),
+          region,
+          tags,
+        },
+        { parent: this },
+      );
+    }
     const instanceType = ec2.instanceType ?? "t3.small";
     const ami =
       ec2.ami ??
@@ -394,10 +355,10 @@ export class KvmNode extends pulumi.ComponentResource {
     return {
       connection,
       port: pulumi.output(22),
-      user: pulumi.output(ec2.user ?? "admin"),
       publicAddress: instance.publicIp,
       privateAddress: instance.privateIp,
       dependsOn: [instance],
+      cloudFirewall: { securityGroupId: securityGroup.id, region: region!, tags },
     };
   }
 }
@@ -405,7 +366,7 @@ export class KvmNode extends pulumi.ComponentResource {
 interface Target {
   readonly connection: pulumi.Output<NodeConnection>;
   readonly port: pulumi.Output<number>;
-  readonly user: pulumi.Output<string>;
+  readonly cloudFirewall?: CloudFirewall;
   readonly publicAddress: pulumi.Output<string>;
   readonly privateAddress: pulumi.Output<string>;
   readonly dependsOn: pulumi.Resource[];
@@ -415,15 +376,6 @@ function withSecretKey(args: KvmNodeArgs): KvmNodeArgs {
   return args?.existing?.privateKey === undefined
     ? args
     : { ...args, existing: { ...args.existing, privateKey: pulumi.secret(args.existing.privateKey) } };
-}
-
-/** The same hosts, their connections (which hold private keys) marked secret for the state. */
-export function withSecretConnections(hosts: readonly HostArgs[] | undefined): HostArgs[] | undefined {
-  // Malformed hosts pass as they are: the component reports them with their paths.
-  if (!Array.isArray(hosts)) return hosts as HostArgs[] | undefined;
-  return hosts.map((h: HostArgs) =>
-    typeof h === "object" && h !== null ? { ...h, connection: pulumi.secret(h.connection) } : h,
-  );
 }
 
 /** Graviton instance families carry a `g` after the generation digit (t4g, m7gd, c6gn). */

@@ -8,41 +8,13 @@ import {
   checkHost,
   checkKeys,
   checkPort,
-  describeValue,
   expect,
   isOutputLike,
-  isPlainObject,
   isWholeInternet,
 } from "../../sdk/validate";
-import type { Ec2InstanceArgs, ExistingServerArgs, FirewallArgs, HostArgs, KvmNodeArgs } from "./kvmNode";
+import type { Ec2InstanceArgs, ExistingServerArgs, FirewallArgs, KvmNodeArgs } from "./kvmNode";
 
 const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( \S+)?$/;
-
-/** Every setting of HostArgs: what `KvmNode.host()` gives, and what a host given by hand may say. */
-export const HOST_KEYS = ["name", "connection", "publicAddress", "placement", "ready"];
-
-/**
- * Checks a host given to a component (`KvmNode.host()` or one described by hand): its keys, and
- * that its connection and address are of the right kind. Its placement is the residency facts'.
- */
-export function checkHostArgs(problems: InputProblems, h: unknown, path: string): h is HostArgs {
-  if (!checkKeys(problems, h, HOST_KEYS, path, "host")) return false;
-  const host = h;
-  const before = problems.list.length;
-  if (host.name === undefined)
-    problems.add(`${path}.name`, 'is required: the host\'s stable key, e.g. "osl-1"');
-  expect.string(problems, host.name, `${path}.name`, '"osl-1"');
-  if (!isOutputLike(host.connection))
-    problems.check(
-      isPlainObject(host.connection),
-      `${path}.connection`,
-      `must be the SSH connection (\`KvmNode.connection\`: host, port, user, privateKey), not ${describeValue(host.connection)}`,
-    );
-  if (host.publicAddress === undefined)
-    problems.add(`${path}.publicAddress`, "is required: the address its peers reach it on");
-  expect.string(problems, host.publicAddress, `${path}.publicAddress`, '"203.0.113.10"');
-  return problems.list.length === before;
-}
 
 /** Every setting of KvmNodeArgs (and its sub-objects): anything else is a typo to name. */
 export const KVM_NODE_KEYS = ["placement", "existing", "ec2", "extraPackages", "sysctl", "firewall"];
@@ -55,7 +27,6 @@ export const EC2_KEYS = [
   "subnetId",
   "vpcId",
   "user",
-  "meshPort",
   "rootVolumeGb",
   "dataClassification",
   "tags",
@@ -177,10 +148,8 @@ export function validateEc2(
       problems.absorb(e);
     }
   }
-  expect.number(problems, ec2.meshPort, "ec2.meshPort", "1 to 65535");
   expect.number(problems, ec2.rootVolumeGb, "ec2.rootVolumeGb", "8 to 16384 GiB");
   expect.map(problems, ec2.tags, "ec2.tags", "tag names to values");
-  if (typeof ec2.meshPort === "number") checkPort(problems, ec2.meshPort, "ec2.meshPort");
   if (typeof ec2.rootVolumeGb === "number") {
     problems.check(
       Number.isInteger(ec2.rootVolumeGb) && ec2.rootVolumeGb >= 8 && ec2.rootVolumeGb <= 16384,

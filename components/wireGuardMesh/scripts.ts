@@ -1,8 +1,9 @@
 import * as path from "path";
 import { renderScriptFile } from "../../sdk/scripts/render";
+import { DEFAULT_MESH } from "../../sdk/wireguard";
 
 /** The mesh interface, as the seeds name it. */
-export const INTERFACE = "wg0";
+export const INTERFACE = DEFAULT_MESH.interfaceName;
 /** Where each host keeps its private key (mode 0600); it never leaves the host. */
 export const KEY_FILE = `/etc/wireguard/${INTERFACE}.key`;
 

@@ -1,9 +1,11 @@
+import * as aws from "@pulumi/aws";
 import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { InputProblems } from "../../sdk/errors";
-import { bashCommand } from "../../sdk/scripts/render";
 import { checkPort, checkComponentName, checkKeys, expect, isPrivateIpv4Range } from "../../sdk/validate";
 import {
+  DEFAULT_MESH,
+  MeshContract,
   MeshPeer,
   WIREGUARD_KEY,
   endpointOf,
@@ -12,7 +14,8 @@ import {
   planMeshAddresses,
   renderWireGuardConfig,
 } from "../../sdk/wireguard";
-import { HostArgs, checkHostArgs, sshUser, withSecretConnections } from "../kvmNode/kvmNode";
+import { HostArgs, checkHostArgs, withSecretConnections } from "../host/hostArgs";
+import { hostStep } from "../host/hostStep";
 import {
   INTERFACE,
   KEY_FILE,
@@ -72,6 +75,10 @@ export class WireGuardMesh extends pulumi.ComponentResource {
   public readonly cidr: pulumi.Output<string>;
   /** The interface every node carries the mesh on: `wg0`. */
   public readonly interfaceName: pulumi.Output<string>;
+  /** The UDP port every node listens on. */
+  public readonly listenPort: pulumi.Output<number>;
+  /** Interface and port, for what runs over the mesh (`K3sCluster` and `GtidMySql` take it as `mesh`). */
+  public readonly contract: MeshContract;
   private readonly applied: Record<string, remote.Command> = {};
 
   constructor(name: string, args: WireGuardMeshArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -117,7 +124,7 @@ export class WireGuardMesh extends pulumi.ComponentResource {
         `"${cidr}" is not a private range; use one inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10`,
       );
     }
-    const listenPort = args.listenPort ?? 51820;
+    const listenPort = args.listenPort ?? DEFAULT_MESH.listenPort;
     checkPort(problems, listenPort, "listenPort");
     const keepalive = args.persistentKeepalive ?? 25;
     problems.check(
@@ -156,19 +163,14 @@ export class WireGuardMesh extends pulumi.ComponentResource {
     // 1. Each host makes its key, once; only the public key comes back.
     const publicKeys: Record<string, pulumi.Output<string>> = {};
     for (const node of nodes) {
-      const user = sshUser(node.connection);
-      const keygen = new remote.Command(
-        `${name}-${node.name}-key`,
-        {
-          connection: node.connection,
-          addPreviousOutputInEnv: false,
-          create: user.apply((u) =>
-            bashCommand(renderKeygenScript(keyGenerations[node.name] ?? 0), u, "fortress-wireguard-keygen"),
-          ),
-          delete: user.apply((u) => bashCommand(renderKeyRemoveScript(), u, "fortress-wireguard-keyremove")),
+      const keygen = hostStep(this, `${name}-${node.name}-key`, {
+        host: node,
+        run: {
+          name: "fortress-wireguard-keygen",
+          script: renderKeygenScript(keyGenerations[node.name] ?? 0),
         },
-        { parent: this, dependsOn: node.ready ? [node.ready] : [] },
-      );
+        onDelete: { name: "fortress-wireguard-keyremove", script: renderKeyRemoveScript() },
+      });
       publicKeys[node.name] = keygen.stdout.apply((out) => {
         const key = out.trim().split("\n").pop() ?? "";
         if (!WIREGUARD_KEY.test(key)) {
@@ -218,40 +220,64 @@ export class WireGuardMesh extends pulumi.ComponentResource {
           };
         }),
       );
-      const user = sshUser(node.connection);
       const self = { name: node.name, address: addresses[node.name], prefix, listenPort };
-      this.applied[node.name] = new remote.Command(
-        `${name}-${node.name}-config`,
-        {
-          connection: node.connection,
-          addPreviousOutputInEnv: false,
-          create: pulumi
-            .all([peers, user])
-            .apply(([p, u]) =>
-              bashCommand(
-                renderApplyScript(renderWireGuardConfig(self, p), self.address, prefix, listenPort),
-                u,
-                "fortress-wireguard",
-              ),
-            ),
-          delete: user.apply((u) => bashCommand(renderTeardownScript(), u, "fortress-wireguard-teardown")),
+      this.applied[node.name] = hostStep(this, `${name}-${node.name}-config`, {
+        host: node,
+        run: {
+          name: "fortress-wireguard",
+          script: peers.apply((p) =>
+            renderApplyScript(renderWireGuardConfig(self, p), self.address, prefix, listenPort),
+          ),
         },
-        { parent: this },
-      );
+        onDelete: { name: "fortress-wireguard-teardown", script: renderTeardownScript() },
+        // Peers reach a node behind a cloud firewall once its mesh port is open there.
+        after: node.cloudFirewall
+          ? this.openCloudFirewall(name, node.name, node.cloudFirewall, listenPort)
+          : [],
+      });
     }
 
     this.addresses = pulumi.output(addresses);
     this.publicKeys = pulumi.all(publicKeys);
     this.peers = pulumi.output(peerNames);
     this.cidr = pulumi.output(`${formatIpv4(network!.base)}/${prefix}`);
+    this.contract = { interfaceName: INTERFACE, listenPort };
     this.interfaceName = pulumi.output(INTERFACE);
+    this.listenPort = pulumi.output(listenPort);
     this.registerOutputs({
       addresses: this.addresses,
       publicKeys: this.publicKeys,
       peers: this.peers,
       cidr: this.cidr,
       interfaceName: this.interfaceName,
+      listenPort: this.listenPort,
     });
+  }
+
+  /** The mesh port in a node's cloud firewall, from anywhere: WireGuard itself authenticates peers. */
+  private openCloudFirewall(
+    name: string,
+    node: string,
+    fw: NonNullable<HostArgs["cloudFirewall"]>,
+    port: number,
+  ): pulumi.Resource[] {
+    return (["ipv4", "ipv6"] as const).map(
+      (family) =>
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-${node}-mesh-${family}`,
+          {
+            securityGroupId: fw.securityGroupId,
+            description: "WireGuard mesh",
+            ipProtocol: "udp",
+            fromPort: port,
+            toPort: port,
+            ...(family === "ipv4" ? { cidrIpv4: "0.0.0.0/0" } : { cidrIpv6: "::/0" }),
+            region: fw.region,
+            tags: fw.tags,
+          },
+          { parent: this },
+        ),
+    );
   }
 
   /** The command that configured `node`'s mesh interface: depend on it to use the mesh there. */

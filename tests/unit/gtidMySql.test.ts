@@ -8,7 +8,7 @@ import {
   MYSQL_APT_KEY_URL,
   renderInstallScript,
 } from "../../components/gtidMySql/scripts";
-import { HostArgs } from "../../components/kvmNode/kvmNode";
+import { HostArgs } from "../../components/host/hostArgs";
 import { InputProblems } from "../../sdk/errors";
 import {
   PASSWORD_MARK,
@@ -348,11 +348,17 @@ describe("GtidMySql", () => {
     assert.deepStrictEqual(await dependsOnNames("db-osl-1-install"), ["osl-1-ready"]);
     assert.deepStrictEqual(await dependsOnNames("db-osl-2-install"), []);
     // A switchover (the primary replicated until now) happens before any configuration changes.
-    assert.deepStrictEqual(await dependsOnNames("db-osl-1-promote"), ["db-osl-1-install", ...mesh]);
+    // Every step on a host waits for the host (hostStep), besides what it names.
+    assert.deepStrictEqual(await dependsOnNames("db-osl-1-promote"), [
+      "db-osl-1-install",
+      ...mesh,
+      "osl-1-ready",
+    ]);
     assert.deepStrictEqual(await dependsOnNames("db-osl-1-config"), [
       "db-osl-1-install",
       "db-osl-1-promote",
       ...mesh,
+      "osl-1-ready",
     ]);
     assert.deepStrictEqual(await dependsOnNames("db-osl-2-config"), [
       "db-osl-1-config",
@@ -366,11 +372,12 @@ describe("GtidMySql", () => {
     ]);
     // The database port opens once the server runs with its configuration (a failed port change
     // leaves the firewall as it was), and before anyone connects to it.
-    assert.deepStrictEqual(await dependsOnNames("db-osl-1-firewall"), ["db-osl-1-config"]);
+    assert.deepStrictEqual(await dependsOnNames("db-osl-1-firewall"), ["db-osl-1-config", "osl-1-ready"]);
     assert.deepStrictEqual(await dependsOnNames("db-osl-2-firewall"), ["db-osl-2-config"]);
     assert.deepStrictEqual(await dependsOnNames("db-osl-1-accounts"), [
       "db-osl-1-config",
       "db-osl-1-firewall",
+      "osl-1-ready",
     ]);
     assert.deepStrictEqual(await dependsOnNames("db-osl-2-replication"), [
       "db-osl-1-accounts",

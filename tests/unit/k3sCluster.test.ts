@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { K3sCluster, K3sClusterArgs } from "../../components/k3sCluster/k3sCluster";
-import { HostArgs } from "../../components/kvmNode/kvmNode";
+import { HostArgs } from "../../components/host/hostArgs";
 import { k3sConfig, planK3sJoin, renderYaml } from "../../sdk/k3s";
 import { isSecret, settle, valueOf } from "../../sdk/testing/mocks";
 import { assertNowhereInClear, mocks, recordOptions, registeredOptions } from "./setup";

@@ -160,6 +160,9 @@ describe("KvmNode", () => {
           "tls:index/privateKey:PrivateKey fleet-1-ssh-key",
           "aws:ec2/keyPair:KeyPair fleet-1-keypair",
           "aws:ec2/securityGroup:SecurityGroup fleet-1-sg",
+          "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule fleet-1-sg-ssh",
+          "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule fleet-1-sg-egress-ipv4",
+          "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule fleet-1-sg-egress-ipv6",
           "aws:ec2/instance:Instance fleet-1-instance",
           "command:remote:Command fleet-1-baseline",
           "command:remote:Command fleet-1-firewall-confirm",
@@ -169,17 +172,35 @@ describe("KvmNode", () => {
       assert.match(mocks.named("fleet-1-keypair").inputs.publicKey as string, /^ssh-ed25519 /);
     });
 
-    it("opens SSH to the admin network only and the mesh port to all", async () => {
-      await build("fleet-1", fleet({ ec2: { adminCidr: "198.51.100.0/24", meshPort: 51999 } }));
-      const sg = mocks.named("fleet-1-sg").inputs as { ingress: Record<string, unknown>[]; region: string };
-      assert.deepStrictEqual(
-        sg.ingress.map((r) => [r.protocol, r.fromPort, r.toPort, r.cidrBlocks]),
-        [
-          ["tcp", 22, 22, ["198.51.100.0/24"]],
-          ["udp", 51999, 51999, ["0.0.0.0/0"]],
-        ],
-      );
+    it("opens SSH to the admin network only, with no rule inline (the mesh adds its own)", async () => {
+      const node = await build("fleet-1", fleet());
+      const sg = mocks.named("fleet-1-sg").inputs;
+      assert.strictEqual(sg.ingress, undefined);
+      assert.strictEqual(sg.egress, undefined);
       assert.strictEqual(sg.region, "eu-north-1");
+      const ingress = mocks
+        .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        .map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4]);
+      assert.deepStrictEqual(ingress, [["tcp", 22, 22, "198.51.100.0/24"]]);
+      assert.strictEqual(node.host().cloudFirewall?.region, "eu-north-1");
+    });
+
+    it("takes an IPv6 admin network as an IPv6 rule", async () => {
+      await build("fleet-1", fleet({ ec2: { adminCidr: "2001:db8::/48" } }));
+      const ssh = mocks.named("fleet-1-sg-ssh").inputs;
+      assert.strictEqual(ssh.cidrIpv6, "2001:db8::/48");
+      assert.strictEqual(ssh.cidrIpv4, undefined);
+    });
+
+    it("refuses the old meshPort setting: the mesh opens its own port", () => {
+      assert.throws(
+        () =>
+          new KvmNode(
+            "fleet-1",
+            fleet({ ec2: { adminCidr: "198.51.100.0/24", meshPort: 51999 } as KvmNodeArgs["ec2"] }),
+          ),
+        /ec2\.meshPort: is not a ec2 setting/,
+      );
     });
 
     it("launches Debian 12 in the placement's region, tagged with its data class", async () => {

@@ -9,7 +9,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { GtidMySql } from "../../components/gtidMySql/gtidMySql";
 import { K3sCluster } from "../../components/k3sCluster/k3sCluster";
-import { HostArgs } from "../../components/kvmNode/kvmNode";
+import { HostArgs } from "../../components/host/hostArgs";
 import { EnforcementLevel } from "../../sdk/residency";
 import { settle, valueOf } from "../../sdk/testing/mocks";
 import { EngineResource, UNKNOWN, runPack } from "./packHarness";

@@ -49,6 +49,43 @@ describe("the stack program", () => {
     );
   });
 
+  it("opens the mesh's own port in a Fleet node's security group, not the default one", async () => {
+    pulumi.runtime.setAllConfig(
+      {
+        "fortress:sshPrivateKey": KEY,
+        "fortress:nodes": JSON.stringify([
+          {
+            name: "osl-1",
+            placement: { country: "NO", provider: "coolvds" },
+            existing: { host: "185.1.2.3" },
+          },
+          {
+            name: "fleet-1",
+            placement: { provider: "aws", region: "eu-north-1" },
+            ec2: { adminCidr: "198.51.100.0/24" },
+          },
+        ]),
+        "fortress:mesh": JSON.stringify({ listenPort: 51821 }),
+      },
+      ["fortress:sshPrivateKey"],
+    );
+    fortressProgram(new pulumi.Config("fortress"));
+    await settle();
+    const udp = mocks
+      .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+      .filter((r) => r.inputs.ipProtocol === "udp")
+      .map((r) => [r.name, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6]);
+    assert.deepStrictEqual(udp, [
+      ["mesh-fleet-1-mesh-ipv4", 51821, 51821, "0.0.0.0/0"],
+      ["mesh-fleet-1-mesh-ipv6", 51821, 51821, "::/0"],
+    ]);
+    const sg = mocks.named("fleet-1-sg").inputs;
+    assert.strictEqual(sg.ingress, undefined, "no rule inline: it would drop the mesh's rules");
+    // The host's own firewall and the mesh configuration use the same port.
+    const config = mocks.named("mesh-fleet-1-config").inputs.create as string;
+    assert.match(config, /LISTEN_PORT='51821'/);
+  });
+
   it("names the config key in an error from a node", () => {
     assert.throws(
       () =>

@@ -57,6 +57,9 @@ describe("WireGuardMesh", () => {
         .map((r) => `${r.type} ${r.name}`)
         .sort(),
       [
+        // The Fleet node's security group opens the mesh port; its own firewall does for the others.
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule mesh-fleet-1-mesh-ipv4",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule mesh-fleet-1-mesh-ipv6",
         "command:remote:Command mesh-fleet-1-config",
         "command:remote:Command mesh-fleet-1-key",
         "command:remote:Command mesh-osl-1-config",

@@ -1,0 +1,95 @@
+// The host contract: what every component built on a prepared host takes (WireGuardMesh,
+// K3sCluster, GtidMySql), as plain data rather than a KvmNode, so programs in other Pulumi
+// languages can pass it too. `KvmNode.host()` gives it; any SSH-reachable, prepared host can be
+// described by hand.
+import { remote } from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { InputProblems } from "../../sdk/errors";
+import { Placement } from "../../sdk/residency";
+import { checkKeys, describeValue, expect, isOutputLike, isPlainObject } from "../../sdk/validate";
+
+/** How components reach a host: the shape of a `@pulumi/command` connection. */
+export interface NodeConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly privateKey: string;
+  readonly hostKey?: string;
+  readonly dialErrorLimit: number;
+  readonly perDialTimeout: number;
+}
+
+/**
+ * A cloud firewall in front of the host (an EC2 security group), for the components that must
+ * open a port to the internet in it: only the mesh does, at the port it listens on.
+ */
+export interface CloudFirewall {
+  readonly securityGroupId: pulumi.Input<string>;
+  /** The AWS region the group is in. */
+  readonly region: string;
+  /** Tags for the rules (the node's, with its data classification). */
+  readonly tags: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+}
+
+/** What a host step needs: how to reach the host, and the step that prepared it. */
+export interface HostTarget {
+  /** How to reach it over SSH (a secret: it holds the private key). */
+  readonly connection: pulumi.Input<NodeConnection>;
+  /** The step that prepared it; commands on the host run after it. */
+  readonly ready?: remote.Command;
+}
+
+/** A prepared host as the components built on it take it. */
+export interface HostArgs extends HostTarget {
+  /** The host's stable key: children of later components are named after it. */
+  readonly name: string;
+  /** The address its peers reach it on (the mesh endpoint). */
+  readonly publicAddress: pulumi.Input<string>;
+  /** Where it runs, for the residency rules of what is placed on it. */
+  readonly placement: Placement;
+  /** The cloud firewall in front of it, if any (KvmNode's EC2 security group). */
+  readonly cloudFirewall?: CloudFirewall;
+}
+
+/** Every setting of HostArgs: what `KvmNode.host()` gives, and what a host given by hand may say. */
+export const HOST_KEYS = ["name", "connection", "publicAddress", "placement", "ready", "cloudFirewall"];
+
+/**
+ * Checks a host given to a component (`KvmNode.host()` or one described by hand): its keys, and
+ * that its connection and address are of the right kind. Its placement is the residency facts'.
+ */
+export function checkHostArgs(problems: InputProblems, h: unknown, path: string): h is HostArgs {
+  if (!checkKeys(problems, h, HOST_KEYS, path, "host")) return false;
+  const host = h;
+  const before = problems.list.length;
+  if (host.name === undefined)
+    problems.add(`${path}.name`, 'is required: the host\'s stable key, e.g. "osl-1"');
+  expect.string(problems, host.name, `${path}.name`, '"osl-1"');
+  if (!isOutputLike(host.connection))
+    problems.check(
+      isPlainObject(host.connection),
+      `${path}.connection`,
+      `must be the SSH connection (\`KvmNode.connection\`: host, port, user, privateKey), not ${describeValue(host.connection)}`,
+    );
+  if (host.publicAddress === undefined)
+    problems.add(`${path}.publicAddress`, "is required: the address its peers reach it on");
+  expect.string(problems, host.publicAddress, `${path}.publicAddress`, '"203.0.113.10"');
+  return problems.list.length === before;
+}
+
+/**
+ * The SSH user of a connection, out of the secret connection: a user name is no secret, and a
+ * script rendered from it must stay readable in state and diffs.
+ */
+export function sshUser(connection: pulumi.Input<NodeConnection>): pulumi.Output<string> {
+  return pulumi.unsecret(pulumi.output(connection).apply((c) => c.user));
+}
+
+/** The same hosts, their connections (which hold private keys) marked secret for the state. */
+export function withSecretConnections(hosts: readonly HostArgs[] | undefined): HostArgs[] | undefined {
+  // Malformed hosts pass as they are: the component reports them with their paths.
+  if (!Array.isArray(hosts)) return hosts as HostArgs[] | undefined;
+  return hosts.map((h: HostArgs) =>
+    typeof h === "object" && h !== null ? { ...h, connection: pulumi.secret(h.connection) } : h,
+  );
+}
