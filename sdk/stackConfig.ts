@@ -12,6 +12,7 @@ import {
   Violation,
   enforceResidency,
   gtidMySqlResidency,
+  k3sClusterNames,
   k3sClusterResidency,
   kvmNodeResidency,
   mergeResidency,
@@ -19,6 +20,7 @@ import {
   validateResidencyPolicy,
 } from "./residency";
 import { Placement } from "./residency/placement";
+import { checkK3sSettings } from "./k3sArgs";
 import { checkKeys, checkPort, expect, isPlainObject, unknownKeyReason } from "./validate";
 
 /** The config keys a stack reads (without the `fortress:` namespace). */
@@ -36,7 +38,7 @@ export const STACK_KEYS = [
   "enforcement",
 ] as const;
 
-const K3S_KEYS = ["version", "servers", "agents", "mirror"];
+const K3S_KEYS = ["version", "servers", "agents", "mirror", "agentRestartBatch", "snapshots"];
 const DATABASE_KEYS = [
   "primary",
   "replicas",
@@ -52,10 +54,14 @@ const BACKUP_KEYS = ["node", "onCalendar", "keep"];
 export const STACK_NAMES = { mesh: "mesh", cluster: "k3s", database: "db" } as const;
 
 export interface K3sConfig {
-  readonly version: string;
+  /** Default: the package's pinned release (DEFAULT_K3S_VERSION). */
+  readonly version?: string;
   readonly servers: string[];
   readonly agents: string[];
   readonly mirror?: { url: string };
+  readonly agentRestartBatch?: number;
+  /** etcd snapshots collected by a node of the stack, by name (K3sSnapshotArgs). */
+  readonly snapshots?: { readonly node: string; readonly schedule?: string; readonly keep?: number };
 }
 
 export interface DatabaseConfig {
@@ -147,7 +153,15 @@ export function readStackConfig(
   const facts = mergeResidency([
     ...nodeFacts,
     ...(k3s
-      ? [k3sClusterResidency(ignore, STACK_NAMES.cluster, k3s.servers.map(host), k3s.agents.map(host))]
+      ? [
+          k3sClusterResidency(
+            ignore,
+            STACK_NAMES.cluster,
+            k3s.servers.map(host),
+            k3s.agents.map(host),
+            k3s.snapshots ? host(k3s.snapshots.node) : undefined,
+          ),
+        ]
       : []),
     ...(database
       ? [
@@ -164,16 +178,19 @@ export function readStackConfig(
   ]);
   // Each violation under the config key that placed its subject.
   const db = STACK_NAMES.database;
+  const cluster = STACK_NAMES.cluster;
   const keyOf = (v: Violation) =>
-    v.subject === STACK_NAMES.cluster
-      ? "fortress:k3s.servers"
-      : v.subject === db
-        ? "fortress:database.primary"
-        : v.subject === `${db}/backups` || v.subject.startsWith(`${db} backups to `)
-          ? "fortress:database.backup.node"
-          : v.subject.startsWith(`${db}/`) || v.subject.startsWith(`${db} `)
-            ? "fortress:database.replicas"
-            : "fortress:nodes";
+    v.subject === k3sClusterNames.snapshotStore(cluster) || v.subject.startsWith(`${cluster} etcd snapshots`)
+      ? "fortress:k3s.snapshots.node"
+      : v.subject === cluster
+        ? "fortress:k3s.servers"
+        : v.subject === db
+          ? "fortress:database.primary"
+          : v.subject === `${db}/backups` || v.subject.startsWith(`${db} backups to `)
+            ? "fortress:database.backup.node"
+            : v.subject.startsWith(`${db}/`) || v.subject.startsWith(`${db} `)
+              ? "fortress:database.replicas"
+              : "fortress:nodes";
   const advisories = enforceResidency(facts, residency, keyOf, "the stack config");
   return { nodes, mesh, k3s, database, openfaas, argo, residency, facts, advisories };
 }
@@ -209,18 +226,29 @@ function k3sConfig(
 ): K3sConfig | undefined {
   const before = problems.list.length;
   checkKeys(problems, raw, K3S_KEYS, "fortress:k3s", "k3s");
-  if (typeof raw.version !== "string") {
-    problems.add("fortress:k3s.version", 'is required: the pinned k3s release, e.g. "v1.31.4+k3s1"');
-  }
   const servers = refs(problems, raw.servers, "fortress:k3s.servers", names, true);
   const agents = refs(problems, raw.agents, "fortress:k3s.agents", names, false);
-  if (raw.mirror !== undefined) checkKeys(problems, raw.mirror, ["url"], "fortress:k3s.mirror", "k3s mirror");
+  const snapshots = objectAt(problems, raw.snapshots, "fortress:k3s.snapshots");
+  const [snapshotNode] =
+    snapshots && typeof snapshots.node === "string"
+      ? refs(problems, [snapshots.node], "fortress:k3s.snapshots.node", names, true)
+      : [];
+  if (servers.length > 0)
+    checkK3sSettings(
+      problems,
+      { ...raw, servers, agents, snapshotNode },
+      { at: (key) => `fortress:k3s.${key}`, node: (role, i) => `fortress:k3s.${role}[${i}]` },
+    );
   if (problems.list.length > before) return undefined;
   return {
-    version: raw.version as string,
     servers,
     agents,
+    ...(raw.version !== undefined ? { version: raw.version as string } : {}),
     ...(raw.mirror ? { mirror: raw.mirror as { url: string } } : {}),
+    ...(raw.agentRestartBatch !== undefined ? { agentRestartBatch: raw.agentRestartBatch as number } : {}),
+    ...(snapshots && snapshotNode
+      ? { snapshots: { ...(snapshots as { schedule?: string; keep?: number }), node: snapshotNode } }
+      : {}),
   };
 }
 

@@ -64,12 +64,20 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
       "fortress:k3s",
       () =>
         new K3sCluster(STACK_NAMES.cluster, {
-          servers: k3s.servers.map(onMesh),
-          agents: k3s.agents.map(onMesh),
+          // Each host as prepared (the binary install needs no mesh); k3s starts after the mesh.
+          servers: k3s.servers.map((n) => nodes[n].host()),
+          agents: k3s.agents.map((n) => nodes[n].host()),
           addresses: mesh.addresses,
           mesh: mesh.contract,
-          version: k3s.version,
+          meshReady: [
+            ...new Set([...k3s.servers, ...k3s.agents, ...(k3s.snapshots ? [k3s.snapshots.node] : [])]),
+          ].map((n) => mesh.appliedOn(n)),
+          ...(k3s.version !== undefined ? { version: k3s.version } : {}),
           ...(k3s.mirror ? { mirror: k3s.mirror } : {}),
+          ...(k3s.agentRestartBatch !== undefined ? { agentRestartBatch: k3s.agentRestartBatch } : {}),
+          ...(k3s.snapshots
+            ? { snapshots: { ...k3s.snapshots, node: nodes[k3s.snapshots.node].host() } }
+            : {}),
           residency,
         }),
     );

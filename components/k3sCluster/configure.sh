@@ -1,25 +1,41 @@
 #!/usr/bin/env bash
 # Fortress K3sCluster: writes this node's k3s configuration and join token, and (re)starts k3s
-# only when they changed, waiting until the node is back. A configuration k3s cannot start with is
-# rolled back to the previous one. The token comes on standard input, never on a command line.
+# only when they changed or the node runs another release than the pinned one, then waits until
+# the node is Ready on the new process. Servers restart one at a time (the deployment orders
+# them). An agent that is running takes one of the cluster's SLOTS restart slots first (a Lease
+# in fortress-system), so at most SLOTS agents are away at once; on an upgrade it first waits
+# until every server runs the new release (a kubelet must not be newer than its API servers).
+# A configuration k3s cannot become Ready with is rolled back. The token comes on standard input.
 set -euo pipefail
 FORTRESS_SCRIPT=fortress-k3s-configure
 
 ROLE=@@ROLE@@
 NODE_NAME=@@NODE_NAME@@
+VERSION=@@VERSION@@
 CONFIG=@@CONFIG@@
 TOKEN_FILE=@@TOKEN_FILE@@
 READY_TIMEOUT=@@READY_TIMEOUT@@
+SLOTS=@@SLOTS@@
+SLOT_LEASE=@@SLOT_LEASE@@
+SLOT_TIMEOUT=@@SLOT_TIMEOUT@@
+SERVERS=@@SERVERS@@
+MANIFEST=@@MANIFEST@@
 
 # @fortress-common
 
+SLOT_NAMESPACE=fortress-system
 IFS= read -r token || true
 [[ -n $token ]] || die "no join token on standard input"
-service=k3s
-[[ $ROLE == server ]] || service=k3s-agent
+service=k3s kubeconfig=/etc/rancher/k3s/k3s.yaml
+if [[ $ROLE != server ]]; then
+  # The node's own credential: the Node authorizer lets it read nodes, RBAC the restart slots.
+  service=k3s-agent kubeconfig=/var/lib/rancher/k3s/agent/kubelet.kubeconfig
+fi
 config=/etc/rancher/k3s/config.yaml
-restart=false
+kc() { k3s kubectl --kubeconfig "$kubeconfig" --request-timeout=10s "$@"; }
+release_of() { kc get node "$1" -o 'jsonpath={.status.nodeInfo.kubeletVersion}' 2>/dev/null || true; }
 
+restart=false
 if install_file "$TOKEN_FILE" 0600 "$token"; then
   restart=true
   changed token
@@ -29,16 +45,90 @@ if install_file "$config" 0600 "$CONFIG"; then
   restart=true
   changed config
 fi
+# k3s applies what is in its manifests folder by itself: the restart slots' namespace and rights.
+if [[ $ROLE == server ]] &&
+  install_file /var/lib/rancher/k3s/server/manifests/fortress-restart-slots.yaml 0600 "$MANIFEST"; then
+  changed restart-slots
+fi
 systemctl is-enabled --quiet "$service" || { systemctl enable --quiet "$service" && changed enabled; }
-systemctl is-active --quiet "$service" || restart=true
-
-node_ready() {
-  if [[ $ROLE == server ]]; then
-    k3s kubectl get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null |
-      grep -qx True
-  else
-    systemctl is-active --quiet "$service" && [[ -s /var/lib/rancher/k3s/agent/kubelet.kubeconfig ]]
+running=false upgrade=false
+if systemctl is-active --quiet "$service"; then
+  running=true
+  release=$(release_of "$NODE_NAME")
+  [[ -n $release ]] || die "cannot read the release node $NODE_NAME runs (is the API server reachable?); nothing was restarted"
+  if [[ $release != "$VERSION" ]]; then
+    restart=true upgrade=true
+    log "node $NODE_NAME runs $release; restarting on $VERSION"
   fi
+else
+  restart=true
+fi
+
+wait_servers_upgraded() {
+  local deadline=$((SECONDS + SLOT_TIMEOUT)) behind s servers
+  read -ra servers <<<"$SERVERS"
+  while :; do
+    behind=""
+    for s in "${servers[@]}"; do
+      [[ $(release_of "$s") == "$VERSION" ]] || behind+=" $s"
+    done
+    [[ -n $behind ]] || return 0
+    ((SECONDS < deadline)) ||
+      die "server(s)$behind do not run $VERSION after ${SLOT_TIMEOUT}s; agents upgrade only after every server (a kubelet must not be newer than its API servers)"
+    sleep 5
+  done
+}
+
+slot=""
+lease() {
+  local now
+  now=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
+  printf '%s\n' "apiVersion: coordination.k8s.io/v1" "kind: Lease" "metadata:" "  name: $1" \
+    "  namespace: $SLOT_NAMESPACE"
+  [[ -z ${2:-} ]] || printf '  resourceVersion: "%s"\n' "$2"
+  printf '%s\n' "spec:" "  holderIdentity: $NODE_NAME" "  leaseDurationSeconds: $SLOT_LEASE" \
+    "  acquireTime: $now" "  renewTime: $now"
+}
+
+# A free slot is one no Lease holds: creating a Lease is atomic, and taking over an expired one
+# (or one this node kept from a run that failed) goes through its resourceVersion.
+acquire_slot() {
+  local deadline=$((SECONDS + SLOT_TIMEOUT)) i name state holder renewed duration version
+  while :; do
+    for ((i = 0; i < SLOTS; i++)); do
+      name=k3s-restart-$i
+      if lease "$name" | kc create -f - >/dev/null 2>&1; then
+        slot=$name
+        return 0
+      fi
+      state=$(kc -n "$SLOT_NAMESPACE" get lease "$name" -o \
+        'jsonpath={.spec.holderIdentity} {.spec.renewTime} {.spec.leaseDurationSeconds} {.metadata.resourceVersion}' \
+        2>/dev/null) || continue
+      read -r holder renewed duration version <<<"$state"
+      if [[ $holder == "$NODE_NAME" ]] || (($(date -d "$renewed" +%s) + ${duration:-0} < $(date +%s))); then
+        if lease "$name" "$version" | kc replace -f - >/dev/null 2>&1; then
+          slot=$name
+          return 0
+        fi
+      fi
+    done
+    ((SECONDS < deadline)) ||
+      die "no agent restart slot was free within ${SLOT_TIMEOUT}s (at most $SLOTS agents restart at once; 'kubectl -n $SLOT_NAMESPACE get leases' shows who holds them)"
+    sleep 5
+  done
+}
+
+# Ready, on the pinned release, and its kubelet has renewed the node's lease since the restart:
+# a Ready condition alone may still be the one the previous process reported.
+node_ready() {
+  local state renewed
+  state=$(kc get node "$NODE_NAME" -o \
+    'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.nodeInfo.kubeletVersion}' \
+    2>/dev/null) || return 1
+  [[ $state == "True $VERSION" ]] || return 1
+  renewed=$(kc -n kube-node-lease get lease "$NODE_NAME" -o 'jsonpath={.spec.renewTime}' 2>/dev/null) ||
+    return 1
+  [[ -n $renewed ]] && (($(date -d "$renewed" +%s) >= restarted_at))
 }
 
 wait_ready() {
@@ -50,15 +140,26 @@ wait_ready() {
 }
 
 if [[ $restart == true ]]; then
+  if [[ $ROLE == agent && $running == true ]]; then
+    [[ $upgrade == false ]] || wait_servers_upgraded
+    acquire_slot
+    log "restart slot $slot taken"
+  fi
+  restarted_at=$(date +%s)
   systemctl restart "$service"
   if ! wait_ready; then
+    # A slot stays taken by a node that did not come back: the roll stops at SLOTS such nodes.
     backup="$FORTRESS_STATE_DIR/backup$config"
     if [[ -f $backup ]]; then
       cp -p "$backup" "$config"
       systemctl restart "$service" || true
-      die "k3s did not become ready with the new configuration within ${READY_TIMEOUT}s; the previous one is back"
+      die "node $NODE_NAME was not Ready on $VERSION with the new configuration within ${READY_TIMEOUT}s; the previous configuration is back"
     fi
-    die "k3s did not become ready within ${READY_TIMEOUT}s; see 'journalctl -u $service'"
+    die "node $NODE_NAME was not Ready on $VERSION within ${READY_TIMEOUT}s; see 'journalctl -u $service'"
+  fi
+  if [[ -n $slot ]]; then
+    kc -n "$SLOT_NAMESPACE" delete lease "$slot" --ignore-not-found >/dev/null ||
+      log "could not free restart slot $slot; it expires after ${SLOT_LEASE}s"
   fi
   changed restarted
 fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fortress K3sCluster: installs the pinned k3s release, from the upstream installer or, air-gapped,
 # from a mirror the user names (binary, images and installer from an internal host). Does nothing
-# when the pinned release is already installed. Never starts k3s: the configure step does.
+# when the pinned release is already installed, and refuses what Kubernetes does not support before
+# it touches anything: a downgrade, or a skip of more than one minor release (the version skew
+# policy). Never starts or restarts k3s: the configure step does, one node or batch at a time.
 set -euo pipefail
 FORTRESS_SCRIPT=fortress-k3s-install
 
@@ -16,6 +18,25 @@ installed=$( (k3s --version 2>/dev/null || true) | awk 'NR==1 {print $3}')
 if [[ $installed == "$VERSION" ]]; then
   summary
   exit 0
+fi
+
+# minor, patch, release candidate (a release sorts after its candidates), k3s build.
+version_key() {
+  [[ $1 =~ ^v1\.([0-9]+)\.([0-9]+)(-rc([0-9]+))?\+k3s([0-9]+)$ ]] || return 1
+  printf '%s %s %s %s\n' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[4]:-999999}" "${BASH_REMATCH[5]}"
+}
+if [[ -n $installed ]] && from=$(version_key "$installed") && to=$(version_key "$VERSION"); then
+  read -ra f <<<"$from"
+  read -ra t <<<"$to"
+  for i in 0 1 2 3; do
+    ((f[i] == t[i])) && continue
+    ((t[i] > f[i])) ||
+      die "$VERSION is older than the installed $installed; k3s cannot be downgraded in place (pin $installed or later)"
+    break
+  done
+  ((t[0] <= f[0] + 1)) ||
+    die "$VERSION skips a minor version from the installed $installed; upgrade one minor version at a time (pin the newest v1.$((f[0] + 1)).x release first)"
+  log "upgrading k3s $installed to $VERSION"
 fi
 ensure_packages curl ca-certificates
 

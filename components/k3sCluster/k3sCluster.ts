@@ -3,18 +3,25 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { InputProblems } from "../../sdk/errors";
-import { checkK3sVersion, k3sConfig, k3sMeshPorts, planK3sJoin, renderYaml } from "../../sdk/k3s";
 import {
-  ResidencyArgs,
+  DEFAULT_K3S_VERSION,
+  defaultAgentRestartBatch,
+  k3sConfig,
+  k3sMeshPorts,
+  planK3sJoin,
+  renderYaml,
+} from "../../sdk/k3s";
+import { DEFAULT_SNAPSHOT_SCHEDULE } from "../../sdk/k3sArgs";
+import {
   defaultResidencyPolicy,
   enforceResidency,
+  k3sClusterNames,
   k3sClusterResidency,
 } from "../../sdk/residency";
 import { meshAllowsOn, meshDropInPath, renderMeshDropIn, zoneOf } from "../../sdk/zones";
-import { checkHost, checkComponentName, checkKeys, expect } from "../../sdk/validate";
-import { MeshContract, checkMeshContract } from "../../sdk/wireguard";
-import { HostArgs, checkHostArgs, withSecretConnections } from "../host/hostArgs";
+import { withSecretConnections } from "../host/hostArgs";
 import { hostStep, meshFirewallStep } from "../host/hostStep";
+import { K3sClusterArgs, checkK3sClusterArgs } from "./args";
 import {
   TOKEN_FILE,
   renderConfigureScript,
@@ -22,56 +29,12 @@ import {
   renderKubeconfigScript,
   renderUninstallScript,
 } from "./scripts";
+import { snapshotSteps } from "./snapshots";
 
-/** Air-gapped installation: everything from a host the user controls. */
-export interface K3sMirrorArgs {
-  /**
-   * Base URL of the mirror. It serves `install.sh` (the upstream installer) and, per release,
-   * `<version>/k3s` (`k3s-arm64`), `<version>/k3s-airgap-images-<arch>.tar.zst` and
-   * `<version>/sha256sum-<arch>.txt`, as the k3s release page publishes them.
-   */
-  readonly url: string;
-}
-
-export interface K3sClusterArgs {
-  /** Server nodes: one, or an odd number of three or more (embedded etcd). Only Fortress nodes. */
-  readonly servers: HostArgs[];
-  /** Agent nodes, anywhere; Fleet nodes are tainted so only workloads that tolerate it land there. */
-  readonly agents?: HostArgs[];
-  /** Mesh address of every node (`WireGuardMesh.addresses`): all cluster traffic uses it. */
-  readonly addresses: pulumi.Input<{ [node: string]: pulumi.Input<string> }>;
-  /** The mesh the cluster runs over (`WireGuardMesh.contract`): flannel uses its interface. Default: the default mesh (`wg0`). */
-  readonly mesh?: MeshContract;
-  /** The pinned k3s release, e.g. `v1.31.4+k3s1`. Changing it upgrades the nodes one at a time. */
-  readonly version: string;
-  /** Install air-gapped from this mirror instead of the upstream installer. */
-  readonly mirror?: K3sMirrorArgs;
-  /** Packaged components to disable. Default `["traefik"]`, as in the seed. */
-  readonly disable?: string[];
-  /** Extra names or addresses for the API server certificate (the mesh and public addresses are always in). */
-  readonly tlsSans?: string[];
-  /** Where the program reaches the API: the kubeconfig points here. Default: the first server's public address. */
-  readonly apiEndpoint?: pulumi.Input<string>;
-  /** The residency policy the placement of the servers is checked against. */
-  readonly residency?: ResidencyArgs;
-}
+export { K3S_CLUSTER_KEYS, K3sClusterArgs, K3sMirrorArgs, K3sSnapshotArgs } from "./args";
 
 const UPSTREAM_INSTALLER = "https://get.k3s.io";
 const FLEET_TAINT = "fortress.io/fleet=true:NoSchedule";
-
-/** Every setting of K3sClusterArgs: anything else is a typo to name. */
-export const K3S_CLUSTER_KEYS = [
-  "servers",
-  "agents",
-  "addresses",
-  "mesh",
-  "version",
-  "mirror",
-  "disable",
-  "tlsSans",
-  "apiEndpoint",
-  "residency",
-];
 
 /**
  * Kubernetes (k3s) across the mesh, with the control plane in the Fortress: servers only on
@@ -85,78 +48,46 @@ export class K3sCluster extends pulumi.ComponentResource {
   public readonly provider: k8s.Provider;
   /** `https://<apiEndpoint>:6443`. */
   public readonly apiServer: pulumi.Output<string>;
-  /** The nodes in the order they join (and restart): servers first, then agents. */
+  /** The nodes in the order they join: servers one by one, then the agents (all at once). */
   public readonly joinOrder: pulumi.Output<string[]>;
   /** Node labels per node, as k3s registers them. */
   public readonly nodeLabels: pulumi.Output<{ [node: string]: { [key: string]: string } }>;
+  /** The pinned release the nodes run. */
+  public readonly version: pulumi.Output<string>;
+  /** The private key (PEM, secret) that opens the etcd snapshots; empty without snapshots. */
+  public readonly snapshotPrivateKey: pulumi.Output<string>;
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super(
       "fortress:index:K3sCluster",
       name,
-      { ...args, servers: withSecretConnections(args?.servers), agents: withSecretConnections(args?.agents) },
+      {
+        ...args,
+        servers: withSecretConnections(args?.servers),
+        agents: withSecretConnections(args?.agents),
+        ...(args?.snapshots?.node
+          ? { snapshots: { ...args.snapshots, node: withSecretConnections([args.snapshots.node])![0] } }
+          : {}),
+      },
       opts,
     );
 
     const problems = new InputProblems();
-    checkComponentName(problems, name, "K3sCluster");
-    if (!checkKeys(problems, args, K3S_CLUSTER_KEYS, "", "K3sCluster")) args = {} as K3sClusterArgs;
-    const hostList = (key: "servers" | "agents") =>
-      expect.list(problems, args[key], key, "hosts (`node.host()` of each KvmNode)")
-        ? args[key].filter((h, i) => checkHostArgs(problems, h, `${key}[${i}]`))
-        : [];
-    const servers = hostList("servers");
-    const agents = hostList("agents");
-    problems.check(servers.length > 0, "servers", "needs at least one server node");
-    problems.check(
-      servers.length <= 1 || servers.length % 2 === 1,
-      "servers",
-      `has ${servers.length} nodes; embedded etcd needs an odd number (1, 3, 5...) to keep a quorum through a failure`,
-    );
-    checkK3sVersion(problems, args.version ?? "", "version");
-    const seen = new Set<string>();
-    const all = [
-      ...servers.map((h, i) => ({ h, path: `servers[${i}]` })),
-      ...agents.map((h, i) => ({ h, path: `agents[${i}]` })),
-    ];
-    for (const { h, path } of all) {
-      problems.check(
-        !seen.has(h.name),
-        `${path}.name`,
-        `"${h.name}" is in the cluster twice; a node is a server or an agent, once`,
-      );
-      seen.add(h.name);
-    }
-    expect.map(
-      problems,
-      args.addresses,
-      "addresses",
-      "node names to mesh addresses (`WireGuardMesh.addresses`)",
-    );
-    const meshInterface = checkMeshContract(problems, args.mesh, "mesh").interfaceName;
-    if (expect.list(problems, args.tlsSans, "tlsSans", "names or addresses"))
-      args.tlsSans.forEach(
-        (san, i) =>
-          expect.string(problems, san, `tlsSans[${i}]`, '"k8s.example.no"') &&
-          checkHost(problems, san, `tlsSans[${i}]`),
-      );
-    if (expect.list(problems, args.disable, "disable", 'packaged components such as "traefik"'))
-      args.disable.forEach((d, i) => expect.string(problems, d, `disable[${i}]`, '"traefik"'));
-    if (args.mirror !== undefined && checkKeys(problems, args.mirror, ["url"], "mirror", "mirror")) {
-      const url = args.mirror.url;
-      // Over plain http anyone on the path can swap the binary and the checksum file it is checked against.
-      problems.check(
-        typeof url === "string" && /^https:\/\/[^\s'"]+$/.test(url),
-        "mirror.url",
-        typeof url === "string" && url.startsWith("http://")
-          ? `"${url}" is plain http, where the binaries and the checksums they are checked against can both be swapped on the way; serve the mirror over https, e.g. "https://mirror.example.no/k3s"`
-          : `${JSON.stringify(url)} is not an https URL, e.g. "https://mirror.example.no/k3s"`,
-      );
-    }
-    const residency = k3sClusterResidency(problems, name, servers, agents);
+    const checked = checkK3sClusterArgs(problems, name, args);
+    const { servers, agents, snapshotNode, meshInterface } = checked;
+    args = checked.args;
+    const residency = k3sClusterResidency(problems, name, servers, agents, snapshotNode);
     problems.throwIfAny(`K3sCluster "${name}"`);
-    enforceResidency(residency, args.residency, "servers", `K3sCluster "${name}"`);
+    const snapshotPaths = [k3sClusterNames.snapshotStore(name), `${name} etcd snapshots from `];
+    enforceResidency(
+      residency,
+      args.residency,
+      (v) => (snapshotPaths.some((p) => v.subject.startsWith(p)) ? "snapshots.node" : "servers"),
+      `K3sCluster "${name}"`,
+    );
     const nodes = residency.nodes;
+    const version = args.version ?? DEFAULT_K3S_VERSION;
+    const all = [...servers, ...agents];
 
     // The mesh ports the cluster needs, per node, from the sources its zone admits.
     const policy = {
@@ -175,7 +106,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       servers.map((s) => s.name),
       agents.map((a) => a.name),
     );
-    const hosts = Object.fromEntries(all.map(({ h }) => [h.name, h]));
+    const hosts = Object.fromEntries(all.map((h) => [h.name, h]));
     const token = new random.RandomPassword(
       `${name}-token`,
       { length: 48, special: false },
@@ -183,7 +114,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     );
     const secretToken = pulumi.secret(token.result);
     const source = {
-      version: args.version,
+      version,
       mirror: args.mirror?.url.replace(/\/+$/, "") ?? "",
       installScriptUrl: UPSTREAM_INSTALLER,
     };
@@ -191,15 +122,22 @@ export class K3sCluster extends pulumi.ComponentResource {
     const first = hosts[plans[0].name];
     const apiEndpoint = pulumi.output(args.apiEndpoint ?? first.publicAddress);
 
-    // One node at a time, in join order: each waits for the previous node's configure step.
-    let previous: remote.Command | undefined;
+    const meshReady = args.meshReady ?? [];
+    const restartPolicy = {
+      version,
+      servers: servers.map((s) => s.name),
+      slots: args.agentRestartBatch ?? defaultAgentRestartBatch(agents.length),
+      agents: agents.length,
+    };
+    // Installs everywhere at once, after each host's own preparation: the binary needs no mesh.
+    // Starts in join order: servers one after another, then every agent after the first server.
+    const started: Record<string, remote.Command> = {};
     for (const plan of plans) {
       const host = hosts[plan.name];
       const install = hostStep(this, `${name}-${plan.name}-install`, {
         host,
         run: { name: "fortress-k3s-install", script: renderInstallScript(plan, source) },
         onDelete: { name: "fortress-k3s-uninstall", script: renderUninstallScript(plan) },
-        after: previous ? [previous] : [],
       });
       const firewall = meshFirewallStep(
         this,
@@ -207,6 +145,8 @@ export class K3sCluster extends pulumi.ComponentResource {
         host,
         meshDropInPath("k3s", name),
         addresses.apply((a) => renderMeshDropIn(name, meshAllowsOn(plan.name, declarations, zones), a)),
+        // After the mesh's own firewall change on the host: both reload the same table.
+        meshReady,
       );
       const config = pulumi
         .all([addresses, host.publicAddress, apiEndpoint])
@@ -226,30 +166,52 @@ export class K3sCluster extends pulumi.ComponentResource {
               tlsSans: [meshAddress, publicAddress, endpoint, ...(args.tlsSans ?? [])],
               disable: args.disable ?? ["traefik"],
               tokenFile: TOKEN_FILE,
+              ...(args.snapshots
+                ? { snapshots: { schedule: args.snapshots.schedule ?? DEFAULT_SNAPSHOT_SCHEDULE } }
+                : {}),
             }),
           );
         });
-      previous = hostStep(this, `${name}-${plan.name}-configure`, {
+      started[plan.name] = hostStep(this, `${name}-${plan.name}-configure`, {
         host,
-        run: { name: "fortress-k3s-configure", script: config.apply((c) => renderConfigureScript(plan, c)) },
+        run: {
+          name: "fortress-k3s-configure",
+          script: config.apply((c) => renderConfigureScript(plan, c, restartPolicy)),
+        },
         // The token reaches the host on standard input only.
         stdin: secretToken.apply((t) => `${t}\n`),
-        after: [install, firewall],
+        after: [install, firewall, ...meshReady, ...(plan.after ? [started[plan.after]] : [])],
       });
     }
 
+    const lastServer = started[servers[servers.length - 1].name];
     const kubeconfigCommand = hostStep(this, `${name}-kubeconfig`, {
       host: first,
       run: { name: "fortress-k3s-kubeconfig", script: apiEndpoint.apply(renderKubeconfigScript) },
-      after: [previous!],
+      after: [lastServer],
       secretOutput: true,
     });
+    const snapshots =
+      args.snapshots && snapshotNode
+        ? snapshotSteps(this, name, {
+            node: snapshotNode,
+            servers,
+            addresses,
+            keep: args.snapshots.keep,
+            meshReady,
+            started,
+          })
+        : undefined;
     this.kubeconfig = pulumi.secret(kubeconfigCommand.stdout);
     this.provider = new k8s.Provider(`${name}-provider`, { kubeconfig: this.kubeconfig }, { parent: this });
     this.apiServer = pulumi.interpolate`https://${apiEndpoint}:6443`;
     this.joinOrder = pulumi.output(plans.map((p) => p.name));
     this.nodeLabels = pulumi.output(labels);
+    this.version = pulumi.output(version);
+    this.snapshotPrivateKey = pulumi.secret(snapshots ? snapshots.privateKeyPem : pulumi.output(""));
     this.registerOutputs({
+      version: this.version,
+      snapshotPrivateKey: this.snapshotPrivateKey,
       kubeconfig: this.kubeconfig,
       provider: this.provider,
       apiServer: this.apiServer,

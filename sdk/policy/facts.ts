@@ -250,7 +250,13 @@ function inputFacts(r: ResourceFacts, props: Record<string, unknown>): Deploymen
     case "fortress:index:KvmNode":
       return kvmNodeResidency(ignore, r.name, dig(props, ["placement"]) as Placement);
     case "fortress:index:K3sCluster":
-      return k3sClusterResidency(ignore, r.name, hostsOf(props, "servers"), hostsOf(props, "agents"));
+      return k3sClusterResidency(
+        ignore,
+        r.name,
+        hostsOf(props, "servers"),
+        hostsOf(props, "agents"),
+        hostOf(dig(props, ["snapshots", "node"])),
+      );
     case "fortress:index:GtidMySql": {
       const primary = hostOf(dig(props, ["primary"]));
       const dataClass =

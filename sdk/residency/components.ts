@@ -33,19 +33,53 @@ export function kvmNodeResidency(problems: InputProblems, name: string, placemen
   return { nodes: nodesOf(problems, [{ host: { name, placement }, path: "placement" }]) };
 }
 
-/** A K3sCluster: its nodes, and a control plane (etcd holds every secret) on the servers. */
+/** The names K3sCluster gives its snapshot store and flows, shared with the stack's messages. */
+export const k3sClusterNames = {
+  snapshotStore: (cluster: string) => `${cluster}/etcd-snapshots`,
+  snapshotFlow: (cluster: string, server: string) => `${cluster} etcd snapshots from ${server}`,
+};
+
+/**
+ * A K3sCluster: its nodes, and a control plane (etcd holds every secret) on the servers; with
+ * snapshots, the backup node holds a copy of etcd (sealed), fetched from every server over the mesh.
+ */
 export function k3sClusterResidency(
   problems: InputProblems,
   name: string,
   servers: readonly HostPlacement[],
   agents: readonly HostPlacement[],
+  snapshots?: HostPlacement,
 ): Deployment {
+  const members = [...servers, ...agents].map((h) => h.name);
   return {
     nodes: nodesOf(problems, [
       ...servers.map((host, i) => ({ host, path: `servers[${i}].placement` })),
       ...agents.map((host, i) => ({ host, path: `agents[${i}].placement` })),
+      ...(snapshots && !members.includes(snapshots.name)
+        ? [{ host: snapshots, path: "snapshots.node.placement" }]
+        : []),
     ]),
     controlPlanes: [{ name, nodes: servers.map((s) => s.name), agents: agents.map((a) => a.name) }],
+    ...(snapshots
+      ? {
+          dataStores: [
+            {
+              name: k3sClusterNames.snapshotStore(name),
+              kind: "etcd snapshots",
+              dataClass: DataClass.Special,
+              nodes: [snapshots.name],
+            },
+          ],
+          flows: servers.map((s) => ({
+            name: k3sClusterNames.snapshotFlow(name, s.name),
+            from: s.name,
+            to: snapshots.name,
+            dataClass: DataClass.Special,
+            overMesh: true,
+            encrypted: true,
+          })),
+        }
+      : {}),
   };
 }
 

@@ -68,6 +68,7 @@ export { type ResidencyArgs, checkResidencyNode, enforceResidency } from "./enfo
 export {
   type HostPlacement,
   gtidMySqlNames,
+  k3sClusterNames,
   gtidMySqlResidency,
   k3sClusterResidency,
   kvmNodeResidency,

@@ -61,7 +61,7 @@ const COMPONENTS: { name: string; valid: Record<string, unknown>; make: Make }[]
   },
   {
     name: "K3sCluster",
-    valid: { servers: [host("osl-1")], agents: [host("osl-2")], addresses, version: "v1.31.4+k3s1" },
+    valid: { servers: [host("osl-1")], agents: [host("osl-2")], addresses, version: "v1.36.4+k3s1" },
     make: (n, a) => new K3sCluster(n, a as never),
   },
   {
@@ -181,7 +181,7 @@ describe("bad input, at random (property)", function () {
         { name: "osl-1", placement: { country: "NO", provider: "coolvds" }, existing: { host: "185.1.2.3" } },
         { name: "osl-2", placement: { country: "NO", provider: "coolvds" }, existing: { host: "185.1.2.4" } },
       ],
-      k3s: { version: "v1.31.4+k3s1", servers: ["osl-1"], agents: ["osl-2"] },
+      k3s: { version: "v1.36.4+k3s1", servers: ["osl-1"], agents: ["osl-2"] },
       database: { primary: "osl-1", replicas: ["osl-2"], port: 3307 },
     };
     const run = (config: unknown) => {

@@ -2,9 +2,10 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { K3sCluster, K3sClusterArgs } from "../../components/k3sCluster/k3sCluster";
 import { HostArgs } from "../../components/host/hostArgs";
-import { k3sConfig, planK3sJoin, renderYaml } from "../../sdk/k3s";
+import { remote } from "@pulumi/command";
+import { k3sConfig, planK3sJoin, renderYaml, restartSlotsManifest } from "../../sdk/k3s";
 import { isSecret, settle, valueOf } from "../../sdk/testing/mocks";
-import { assertNowhereInClear, mocks, recordOptions, registeredOptions } from "./setup";
+import { assertNowhereInClear, dependsOnNames, mocks, recordOptions, registeredOptions } from "./setup";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nazNzLXRlc3Q=\n-----END OPENSSH PRIVATE KEY-----\n";
 
@@ -33,7 +34,7 @@ const addresses = {
   "osl-3": "10.100.0.3",
   "fleet-1": "10.100.0.9",
 };
-const VERSION = "v1.31.4+k3s1";
+const VERSION = "v1.36.4+k3s1";
 
 async function cluster(name: string, args: Partial<K3sClusterArgs>): Promise<K3sCluster> {
   const c = new K3sCluster(
@@ -105,7 +106,7 @@ describe("K3sCluster", () => {
         "",
       ].join("\n"),
     );
-    assert.match(create("k3s-osl-1-install"), /VERSION='v1\.31\.4\+k3s1'/);
+    assert.match(create("k3s-osl-1-install"), /VERSION='v1\.36\.4\+k3s1'/);
     assert.match(create("k3s-osl-1-install"), /INSTALL_SCRIPT_URL='https:\/\/get\.k3s\.io'/);
   });
 
@@ -124,19 +125,71 @@ describe("K3sCluster", () => {
     assert.doesNotMatch(agent, /tls-san|disable|advertise-address/);
   });
 
-  it("restarts one node at a time: each node's steps wait for the previous node's configure step", async () => {
-    await cluster("ha", { servers: fortress(3) });
-    const deps = async (name: string) =>
-      Promise.all(
-        ((registeredOptions.get(name)?.dependsOn ?? []) as pulumi.Resource[]).map((r) => valueOf(r.urn)),
+  it("starts the servers one after another and every agent after the first server; installs wait for no one", async () => {
+    const agents = ["fleet-1", "fleet-2"].map((n, i) => host(n, `203.0.113.${i + 10}`, true));
+    await cluster("ha", {
+      servers: fortress(3),
+      agents,
+      addresses: { ...addresses, "fleet-2": "10.100.0.8" },
+    });
+    for (const n of ["osl-1", "osl-2", "osl-3", "fleet-1", "fleet-2"])
+      assert.deepStrictEqual(await dependsOnNames(`ha-${n}-install`), [], n);
+    assert.deepStrictEqual(await dependsOnNames("ha-osl-1-configure"), [
+      "ha-osl-1-firewall",
+      "ha-osl-1-install",
+    ]);
+    assert.deepStrictEqual(await dependsOnNames("ha-osl-2-configure"), [
+      "ha-osl-1-configure",
+      "ha-osl-2-firewall",
+      "ha-osl-2-install",
+    ]);
+    assert.deepStrictEqual(await dependsOnNames("ha-osl-3-configure"), [
+      "ha-osl-2-configure",
+      "ha-osl-3-firewall",
+      "ha-osl-3-install",
+    ]);
+    for (const n of ["fleet-1", "fleet-2"])
+      assert.deepStrictEqual(
+        await dependsOnNames(`ha-${n}-configure`),
+        [`ha-${n}-firewall`, `ha-${n}-install`, "ha-osl-1-configure"].sort(),
       );
-    assert.deepStrictEqual(await deps("ha-osl-1-install"), []);
-    assert.match((await deps("ha-osl-2-install"))[0], /::ha-osl-1-configure$/);
-    assert.match((await deps("ha-osl-3-install"))[0], /::ha-osl-2-configure$/);
-    assert.match((await deps("ha-osl-2-configure"))[0], /::ha-osl-2-install$/);
-    // k3s starts only once its mesh ports are open on the node.
-    assert.match((await deps("ha-osl-2-configure"))[1], /::ha-osl-2-firewall$/);
-    assert.match((await deps("ha-kubeconfig"))[0], /::ha-osl-3-configure$/);
+    assert.deepStrictEqual(await dependsOnNames("ha-kubeconfig"), ["ha-osl-3-configure"]);
+  });
+
+  it("starts k3s after the mesh steps it is given, while the installs run meanwhile", async () => {
+    const meshStep = new remote.Command("mesh-osl-1-config", {
+      connection: { host: "185.1.2.1" },
+      create: "true",
+    });
+    await cluster("k3s", { meshReady: [meshStep] });
+    assert.deepStrictEqual(await dependsOnNames("k3s-osl-1-install"), []);
+    assert.deepStrictEqual(await dependsOnNames("k3s-osl-1-firewall"), ["mesh-osl-1-config"]);
+    assert.deepStrictEqual(await dependsOnNames("k3s-osl-1-configure"), [
+      "k3s-osl-1-firewall",
+      "k3s-osl-1-install",
+      "mesh-osl-1-config",
+    ]);
+  });
+
+  it("renders the restart policy into every node's start: the release, and a fifth of the agents as slots", async () => {
+    const agents = Array.from({ length: 12 }, (_, i) => host(`fleet-${i + 1}`, `203.0.113.${i + 10}`, true));
+    const many = {
+      ...addresses,
+      ...Object.fromEntries(agents.map((a, i) => [a.name, `10.100.0.${i + 20}`])),
+    };
+    await cluster("ha", { servers: fortress(3), agents, addresses: many });
+    const agent = create("ha-fleet-7-configure");
+    assert.strictEqual(scriptValueOf(agent, "VERSION"), VERSION);
+    assert.strictEqual(scriptValueOf(agent, "ROLE"), "agent");
+    assert.strictEqual(scriptValueOf(agent, "SLOTS"), "2");
+    assert.strictEqual(scriptValueOf(agent, "SERVERS"), "osl-1 osl-2 osl-3");
+    // Every round of agents before it and every server may take a full ready timeout.
+    assert.strictEqual(scriptValueOf(agent, "SLOT_TIMEOUT"), String((6 + 3) * 300));
+    assert.strictEqual(scriptValueOf(agent, "MANIFEST"), "");
+    assert.strictEqual(scriptValueOf(create("ha-osl-1-configure"), "MANIFEST"), restartSlotsManifest());
+    mocks.reset();
+    await cluster("ha", { servers: fortress(3), agents, addresses: many, agentRestartBatch: 5 });
+    assert.strictEqual(scriptValueOf(create("ha-fleet-7-configure"), "SLOTS"), "5");
   });
 
   it("keeps the token and the kubeconfig secret: stdin only, never in a script", async () => {
@@ -177,7 +230,7 @@ describe("K3sCluster", () => {
     it("an invalid version", () =>
       fails(
         { version: "1.31" },
-        'version: "1.31" is not a k3s release; pin one such as "v1.31.4+k3s1" (see the k3s releases page)',
+        'version: "1.31" is not a k3s release; pin one such as "v1.36.4+k3s1" (see the k3s releases page)',
       ));
     it("a node twice", () =>
       fails(
@@ -204,17 +257,19 @@ describe("K3sCluster", () => {
 });
 
 describe("k3s join plan and configuration (pure)", () => {
-  it("orders servers first, then agents; only an HA first server inits the cluster", () => {
+  it("orders servers first, each after the one before; agents after the first server; only an HA first server inits", () => {
     assert.deepStrictEqual(planK3sJoin(["a"], ["x"]), [
       { name: "a", role: "server", clusterInit: false },
-      { name: "x", role: "agent", clusterInit: false, joins: "a" },
+      { name: "x", role: "agent", clusterInit: false, joins: "a", after: "a" },
     ]);
     assert.deepStrictEqual(
-      planK3sJoin(["a", "b", "c"], []).map((p) => [p.name, p.clusterInit, p.joins]),
+      planK3sJoin(["a", "b", "c"], ["x", "y"]).map((p) => [p.name, p.clusterInit, p.joins, p.after]),
       [
-        ["a", true, undefined],
-        ["b", false, "a"],
-        ["c", false, "a"],
+        ["a", true, undefined, undefined],
+        ["b", false, "a", "a"],
+        ["c", false, "a", "b"],
+        ["x", false, "a", "a"],
+        ["y", false, "a", "a"],
       ],
     );
   });

@@ -109,7 +109,7 @@ describe("the policy pack on what the engine sends for real components", () => {
       servers: [osl(1)],
       agents: [fleet],
       addresses,
-      version: "v1.31.4+k3s1",
+      version: "v1.36.4+k3s1",
     });
     await valueOf(k3s.kubeconfig);
     assert.deepStrictEqual(await runPack([await asEngineSees(k3s, "fortress:index:K3sCluster", "k3s")]), []);

@@ -185,10 +185,65 @@ describe("the stack program", () => {
 
   it("refuses a bad input of a later layer before it registers any node", async () => {
     assert.throws(
-      () => fortressProgram(stack({ k3s: { version: "v1.31.4+k3s1", servers: ["osl-1"], agent: [] } })),
+      () => fortressProgram(stack({ k3s: { version: "v1.36.4+k3s1", servers: ["osl-1"], agent: [] } })),
       {
         message:
-          'fortress:k3s.agent: is not a k3s setting; did you mean "agents"? use version, servers, agents, mirror',
+          'fortress:k3s.agent: is not a k3s setting; did you mean "agents"? use version, servers, agents, mirror, agentRestartBatch, snapshots',
+      },
+    );
+    await settle();
+    assert.deepStrictEqual(mocks.resources, []);
+  });
+
+  it("refuses bad K3sCluster settings from the config alone, before it registers any node", async () => {
+    assert.throws(
+      () =>
+        fortressProgram(
+          stack({
+            k3s: {
+              version: "1.36",
+              servers: ["osl-1", "osl-2"],
+              agents: ["osl-1"],
+              mirror: { url: "http://mirror.example.no/k3s" },
+              agentRestartBatch: 0,
+              snapshots: { node: "fleet-1", schedule: "every day" },
+            },
+          }),
+        ),
+      {
+        message:
+          "the stack config has 6 invalid inputs:\n" +
+          "  - fortress:k3s.servers: has 2 nodes; embedded etcd needs an odd number (1, 3, 5...) to keep a quorum through a failure\n" +
+          '  - fortress:k3s.version: "1.36" is not a k3s release; pin one such as "v1.36.4+k3s1" (see the k3s releases page)\n' +
+          '  - fortress:k3s.agents[0]: "osl-1" is in the cluster twice; a node is a server or an agent, once\n' +
+          '  - fortress:k3s.mirror.url: "http://mirror.example.no/k3s" is plain http, where the binaries and the checksums they are checked against can both be swapped on the way; serve the mirror over https, e.g. "https://mirror.example.no/k3s"\n' +
+          "  - fortress:k3s.agentRestartBatch: 0 is not a number of agents; use a whole number of 1 or more\n" +
+          '  - fortress:k3s.snapshots.schedule: "every day" is not a cron schedule; use five fields such as "0 */6 * * *" or "@daily"',
+      },
+    );
+    await settle();
+    assert.deepStrictEqual(mocks.resources, []);
+  });
+
+  it("refuses etcd snapshots kept on a node that may not hold special-category data, naming the key", async () => {
+    assert.throws(
+      () =>
+        fortressProgram(
+          stack({
+            nodes: [
+              ...nodes,
+              ...["osl-3"].map((n) => ({ ...nodes[0], name: n, existing: { host: "185.1.2.5" } })),
+            ],
+            k3s: { servers: ["osl-1", "osl-2", "osl-3"], snapshots: { node: "fleet-1" } },
+          }),
+        ),
+      (e: Error) => {
+        assert.match(
+          e.message,
+          /fortress:k3s\.snapshots\.node: residency rule [a-z-]+: .*"k3s\/etcd-snapshots"/,
+        );
+        assert.doesNotMatch(e.message, /fortress:k3s\.servers/);
+        return true;
       },
     );
     await settle();

@@ -19,13 +19,8 @@ import {
   renderTeardownScript as renderMeshTeardownScript,
 } from "../../components/wireGuardMesh/scripts";
 import { renderWireGuardConfig } from "../../sdk/wireguard";
-import {
-  renderConfigureScript,
-  renderInstallScript,
-  renderKubeconfigScript,
-  renderUninstallScript,
-} from "../../components/k3sCluster/scripts";
-import { k3sConfig, planK3sJoin, renderYaml } from "../../sdk/k3s";
+import * as k3s from "../../components/k3sCluster/scripts";
+import { K3S_SNAPSHOT_DIR, k3sConfig, planK3sJoin, renderYaml } from "../../sdk/k3s";
 import * as gtidMySql from "../../components/gtidMySql/scripts";
 import { MySqlFlavour, mySqlConfig, renderMyCnf } from "../../sdk/mysql";
 
@@ -129,7 +124,7 @@ function gtidMySqlScripts(): Record<string, string[]> {
 
 function k3sScripts(): Record<string, string[]> {
   const [server, agent] = planK3sJoin(["osl-1"], ["fleet-1"]);
-  const upstream = { version: "v1.31.4+k3s1", mirror: "", installScriptUrl: "https://get.k3s.io" };
+  const upstream = { version: "v1.36.4+k3s1", mirror: "", installScriptUrl: "https://get.k3s.io" };
   const mirror = { ...upstream, mirror: "https://mirror.example.no/k3s" };
   const config = renderYaml(
     k3sConfig({
@@ -142,19 +137,40 @@ function k3sScripts(): Record<string, string[]> {
       tlsSans: ["10.100.0.1"],
       disable: ["traefik"],
       tokenFile: "/etc/rancher/k3s/token",
+      snapshots: { schedule: "0 */6 * * *" },
     }),
   );
+  const policy = { version: "v1.36.4+k3s1", servers: ["osl-1", "osl-2", "osl-3"], slots: 20, agents: 100 };
+  const source = {
+    cluster: "k3s",
+    snapshotDir: K3S_SNAPSHOT_DIR,
+    publicKeyPem: "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n",
+    backupAddress: "10.100.0.10",
+    backupSshKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB",
+  };
+  const servers = [{ name: "osl-1", meshAddress: "10.100.0.1", sshPort: 22 }];
   return {
     "components/k3sCluster/install.sh": [
-      renderInstallScript(server, upstream),
-      renderInstallScript(agent, mirror),
+      k3s.renderInstallScript(server, upstream),
+      k3s.renderInstallScript(agent, mirror),
     ],
     "components/k3sCluster/configure.sh": [
-      renderConfigureScript(server, config),
-      renderConfigureScript(agent, config),
+      k3s.renderConfigureScript(server, config, policy),
+      k3s.renderConfigureScript(agent, config, policy),
     ],
-    "components/k3sCluster/kubeconfig.sh": [renderKubeconfigScript("185.1.2.1")],
-    "components/k3sCluster/uninstall.sh": [renderUninstallScript(server), renderUninstallScript(agent)],
+    "components/k3sCluster/kubeconfig.sh": [k3s.renderKubeconfigScript("185.1.2.1")],
+    "components/k3sCluster/uninstall.sh": [
+      k3s.renderUninstallScript(server),
+      k3s.renderUninstallScript(agent),
+    ],
+    "components/k3sCluster/snapshot-outbox.sh": [k3s.renderSnapshotOutboxScript("k3s", K3S_SNAPSHOT_DIR)],
+    "components/k3sCluster/snapshot-source.sh": [k3s.renderSnapshotSourceScript(source)],
+    "components/k3sCluster/snapshot-fetch.sh": [k3s.renderSnapshotFetchScript("k3s", 28)],
+    "components/k3sCluster/snapshot-target.sh": [k3s.renderSnapshotTargetScript("k3s", servers, 28)],
+    "components/k3sCluster/snapshot-teardown.sh": [
+      k3s.renderSnapshotTeardownScript("k3s", "source"),
+      k3s.renderSnapshotTeardownScript("k3s", "target"),
+    ],
   };
 }
 
