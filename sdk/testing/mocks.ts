@@ -84,13 +84,16 @@ function providerOutputs(
       return { keyName: inputs.keyName ?? name };
     case "command:remote:Command":
       // Our own key generation prints a WireGuard public key; answer with a well-formed one. A
-      // database node's demote step reports its GTIDs: a new server has none.
+      // database node's demote step reports its GTIDs: a new server has none. A K3sCluster backup
+      // node prints the SSH public key it made.
       return {
         stdout: String(inputs.create).includes("fortress-wireguard-keygen")
           ? `${fakeWireGuardKey(name)}\n`
           : String(inputs.create).includes("fortress-mysql-demote")
             ? "gtids=\n"
-            : "",
+            : String(inputs.create).includes("fortress-k3s-snapshot-target")
+              ? `ssh-ed25519 ${Buffer.from(`ssh-key-${name}`).toString("base64")}\n`
+              : "",
         stderr: "",
       };
     default:

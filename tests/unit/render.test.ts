@@ -34,14 +34,17 @@ describe("the offline render", function () {
       const steps = files
         .filter((f) => f.startsWith("hosts/osl-1/") && !f.includes("destroy"))
         .map((f) => f.replace(/^hosts\/osl-1\/\d+-/, "").replace(/\.sh$/, ""));
-      assert.strictEqual(steps.length, 13, steps.join(", "));
+      assert.strictEqual(steps.length, 14, steps.join(", "));
       const before = (a: string, b: string) =>
         assert.ok(steps.indexOf(a) < steps.indexOf(b), `${a} before ${b}`);
       before("osl-1-baseline", "osl-1-firewall-confirm");
       before("osl-1-firewall-confirm", "mesh-osl-1-key");
       before("mesh-osl-1-key", "mesh-osl-1-config");
-      before("mesh-osl-1-config", "k3s-osl-1-install");
+      // The k3s binary needs no mesh; k3s starts on it, and then seals its etcd snapshots.
+      before("osl-1-firewall-confirm", "k3s-osl-1-install");
       before("k3s-osl-1-install", "k3s-osl-1-configure");
+      before("mesh-osl-1-config", "k3s-osl-1-configure");
+      before("k3s-osl-1-configure", "k3s-osl-1-snapshot-source");
       before("k3s-osl-1-configure", "k3s-kubeconfig");
       before("mesh-osl-1-config", "db-osl-1-config");
       before("db-osl-1-install", "db-osl-1-promote");
