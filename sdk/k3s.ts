@@ -240,13 +240,14 @@ export function k3sMeshPorts(
   return declarations;
 }
 
-/** The namespace of the agents' restart slots (Leases); a node may take and free them, nothing else. */
+/** The namespace of the agents' restart slots (ConfigMaps); a node may take and free them, nothing else. */
 export const RESTART_SLOT_NAMESPACE = "fortress-system";
 
 /**
  * What the servers put in k3s's manifests folder: the namespace of the restart slots, and the
- * right of every node (group `system:nodes`, the kubelets' credentials) to take and free a Lease
- * there. A node can do nothing else with it: no other namespace, no other kind.
+ * right of every node (group `system:nodes`, the kubelets' credentials) to take and free a
+ * ConfigMap there. A node can do nothing else with it: no other namespace, no other kind. (Not a
+ * Lease: the NodeRestriction admission plugin refuses a node any Lease but its own node lease.)
  */
 export function restartSlotsManifest(): string {
   const ns = RESTART_SLOT_NAMESPACE;
@@ -262,8 +263,8 @@ export function restartSlotsManifest(): string {
     "  name: fortress-restart-slots",
     `  namespace: ${ns}`,
     "rules:",
-    "  - apiGroups: [coordination.k8s.io]",
-    "    resources: [leases]",
+    '  - apiGroups: [""]',
+    "    resources: [configmaps]",
     "    verbs: [get, create, update, delete]",
     "---",
     "apiVersion: rbac.authorization.k8s.io/v1",

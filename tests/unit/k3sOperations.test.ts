@@ -112,7 +112,7 @@ describe("K3sCluster upgrades", () => {
 });
 
 describe("the restart slots' rights", () => {
-  it("let every node take and free a Lease in fortress-system, and nothing else", () => {
+  it("let every node take and free a ConfigMap in fortress-system, and nothing else", () => {
     const docs = parseAllDocuments(restartSlotsManifest()).map((d) => d.toJS() as Record<string, unknown>);
     assert.deepStrictEqual(
       docs.map((d) => d.kind),
@@ -120,8 +120,8 @@ describe("the restart slots' rights", () => {
     );
     assert.deepStrictEqual(docs[1].rules, [
       {
-        apiGroups: ["coordination.k8s.io"],
-        resources: ["leases"],
+        apiGroups: [""],
+        resources: ["configmaps"],
         verbs: ["get", "create", "update", "delete"],
       },
     ]);
