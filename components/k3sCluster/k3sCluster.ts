@@ -31,7 +31,8 @@ import {
 } from "./scripts";
 import { snapshotSteps } from "./snapshots";
 
-export { K3S_CLUSTER_KEYS, K3sClusterArgs, K3sMirrorArgs, K3sSnapshotArgs } from "./args";
+export { K3S_CLUSTER_KEYS } from "./args";
+export type { K3sClusterArgs, K3sMirrorArgs, K3sSnapshotArgs } from "./args";
 
 const UPSTREAM_INSTALLER = "https://get.k3s.io";
 const FLEET_TAINT = "fortress.io/fleet=true:NoSchedule";
