@@ -22,7 +22,7 @@ import {
   pulumiCli,
   summaryLine,
 } from "../../stacks/engine";
-import { LAB_ID, LAB_PRIVATE_KEY_PATH, startLab } from "../lab/harness";
+import { LAB_DIR, LAB_ID, LAB_PRIVATE_KEY_PATH, startLab } from "../lab/harness";
 
 const NAMES = ["alfa", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"];
 const COMMAND = "command:remote:Command";
@@ -133,6 +133,26 @@ async function deploy(n: number): Promise<string> {
   }
 }
 
+/** One bench per lab at a time: two would deploy onto the same hosts and time each other. */
+function lockLab(): () => void {
+  const file = path.join(LAB_DIR, "bench-lab.lock");
+  fs.mkdirSync(LAB_DIR, { recursive: true });
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const holder = Number(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : NaN);
+  if (Number.isInteger(holder) && alive(holder)) {
+    throw new Error(`lab ${LAB_ID} is in use by bench:lab (pid ${holder}); use another FORTRESS_LAB_ID`);
+  }
+  fs.writeFileSync(file, String(process.pid));
+  return () => fs.rmSync(file, { force: true });
+}
+
 async function main() {
   const sizes = process.argv.slice(2).map(Number);
   const wanted = sizes.length ? sizes : [3, 6];
@@ -141,9 +161,14 @@ async function main() {
       throw new Error(`lab sizes are 2 to ${NAMES.length} hosts, got ${n}`);
     }
   }
-  const all: string[] = [];
-  for (const n of wanted) all.push(await deploy(n));
-  console.log(`\n${all.join("\n")}`);
+  const unlock = lockLab();
+  try {
+    const all: string[] = [];
+    for (const n of wanted) all.push(await deploy(n));
+    console.log(`\n${all.join("\n")}`);
+  } finally {
+    unlock();
+  }
 }
 
 main().catch((e: unknown) => {
