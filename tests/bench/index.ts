@@ -1,7 +1,8 @@
 // `npm run bench`: figures, not pass/fail. Machines here are noisy, so every time is paired with
 // baselines measured in the same run, each measurement is repeated (BENCH_REPEATS, default 3) and
-// the medians of the ratios are what to read. Two baselines: "bare" registers as many tiny
-// resources; "fair" registers the same types with the same inputs, without the components' logic.
+// the medians of the ratios are what to read. The baselines: "bare" registers as many tiny
+// resources; "fair" registers the same types with the same inputs, without the components' logic;
+// "+deps" is fair with each registration waiting (dependsOn) for what it waited for in the run.
 import { CriticalPath } from "../../sdk/graph";
 import { recordDependencies } from "../../sdk/testing/dependencies";
 import { FortressMocks, RecordedResource, installMocks } from "../../sdk/testing/mocks";
@@ -11,7 +12,7 @@ import { bare, fair, meshOf, payloads, prodCriticalPath, prodStack } from "./wor
 const mocks = installMocks(
   new FortressMocks().onInvoke("aws:ec2/getAmi:getAmi", () => ({ id: "ami-debian-12", name: "debian-12" })),
 );
-recordDependencies();
+const graph = recordDependencies();
 const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -43,39 +44,37 @@ function diff(before: RecordedResource[], after: RecordedResource[], rename: (n:
   return { created, updated, replaced, deleted, unchanged: same };
 }
 
-/** Times a workload against both baselines, REPEATS times, interleaved; medians of the ratios. */
+/** Times a workload against the baselines, REPEATS times, interleaved; medians of the ratios. */
 async function measure(label: string, run: (tag: string) => Promise<RecordedResource[]>) {
-  const real: number[] = [];
-  const fairMs: number[] = [];
-  const bareMs: number[] = [];
+  const times: number[][] = [[], [], [], []]; // real, fair, +deps, bare
   let resources = 0;
   for (let i = 0; i < REPEATS; i++) {
     let recorded: RecordedResource[] = [];
-    real.push(await time(async () => (recorded = await run(`${label}-r${i}`))));
+    graph.length = 0;
+    times[0].push(await time(async () => (recorded = await run(`${label}-r${i}`))));
     resources = recorded.length;
-    const what = payloads(recorded);
-    fairMs.push(await time(() => fair(mocks, what, `${label}-f${i}`)));
-    bareMs.push(await time(() => bare(mocks, resources, `${label}-b${i}`)));
+    const what = payloads(recorded, graph);
+    times[1].push(await time(() => fair(mocks, what, `${label}-f${i}`)));
+    times[2].push(await time(() => fair(mocks, what, `${label}-e${i}`, true)));
+    times[3].push(await time(() => bare(mocks, resources, `${label}-b${i}`)));
   }
-  const ratio = (base: number[]) => median(real.map((r, i) => r / base[i]));
+  const ratio = (base: number[]) => median(times[0].map((r, i) => r / base[i]));
   return {
     resources,
-    ms: median(real),
-    fairMs: median(fairMs),
-    bareMs: median(bareMs),
-    fair: ratio(fairMs),
-    bare: ratio(bareMs),
+    ms: times.map(median),
+    fair: ratio(times[1]),
+    edges: ratio(times[2]),
+    bare: ratio(times[3]),
   };
 }
 
-const HEADER = "resources  time ms  fair ms  bare ms  vs fair  vs bare";
+const HEADER = "resources  time ms  fair ms  +deps ms  bare ms  vs fair  vs +deps  vs bare";
 function row(m: Awaited<ReturnType<typeof measure>>): string {
   return [
     col(m.resources, 9),
-    col(m.ms.toFixed(0), 7),
-    col(m.fairMs.toFixed(0), 7),
-    col(m.bareMs.toFixed(0), 7),
+    ...m.ms.map((t, i) => col(t.toFixed(0), i === 2 ? 8 : 7)),
     col(`${m.fair.toFixed(2)}x`, 7),
+    col(`${m.edges.toFixed(2)}x`, 8),
     col(`${m.bare.toFixed(2)}x`, 7),
   ].join("  ");
 }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KvmNode } from "../../components/kvmNode/kvmNode";
 import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
 import { CriticalPath, criticalPath } from "../../sdk/graph";
-import { commandGraph, recordDependencies } from "../../sdk/testing/dependencies";
+import { RegisteredNode, commandGraph, recordDependencies } from "../../sdk/testing/dependencies";
 import { FortressMocks, RecordedResource, settle } from "../../sdk/testing/mocks";
 import { fortressProgram } from "../../stacks/program";
 import { loadStackConfig } from "../../stacks/render";
@@ -109,13 +109,13 @@ export async function bare(mocks: FortressMocks, count: number, run: string): Pr
 }
 
 class FairCustom extends pulumi.CustomResource {
-  constructor(type: string, name: string, inputs: pulumi.Inputs) {
-    super(type, name, inputs);
+  constructor(type: string, name: string, inputs: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
+    super(type, name, inputs, opts);
   }
 }
 class FairComponent extends pulumi.ComponentResource {
-  constructor(type: string, name: string, inputs: pulumi.Inputs) {
-    super(type, name, inputs);
+  constructor(type: string, name: string, inputs: pulumi.Inputs, opts: pulumi.ComponentResourceOptions) {
+    super(type, name, inputs, opts);
     this.registerOutputs({});
   }
 }
@@ -128,9 +128,17 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-/** The payloads of a run, ready to register again: computed once, outside the timed part. */
-export function payloads(resources: readonly RecordedResource[]) {
-  return resources.map((r) => ({
+const key = (type: string, name: string) => `${type}::${name}`;
+
+/**
+ * The payloads of a run, ready to register again: computed once, outside the timed part. With the
+ * run's registered graph, each also knows the ones it waited for (by position), deps first.
+ */
+export function payloads(resources: readonly RecordedResource[], graph: readonly RegisteredNode[] = []) {
+  const at = new Map(resources.map((r, i) => [key(r.type, r.name), i]));
+  const byUrn = new Map(graph.map((n) => [n.urn, at.get(key(n.type, n.name))]));
+  const deps = new Map(graph.map((n) => [at.get(key(n.type, n.name)), n.dependsOn.map((u) => byUrn.get(u))]));
+  return resources.map((r, i) => ({
     type: r.type,
     name: r.name,
     custom: r.custom,
@@ -140,22 +148,32 @@ export function payloads(resources: readonly RecordedResource[]) {
         r.secretInputs.includes(k) ? pulumi.secret(v) : v,
       ]),
     ),
+    // Registration order puts what a resource waits for first, except a component's children.
+    dependsOn: (deps.get(i) ?? []).filter((d): d is number => d !== undefined && d < i),
   }));
 }
 
 /**
  * The fair baseline: the same resource types with the same inputs (secrets still secret), as many
- * as the real run registered, but bare: no component logic, no outputs between them.
+ * as the real run registered, but bare: no component logic, no outputs between them. With
+ * `edges`, each also waits (dependsOn) for what it waited for in the real run.
  */
 export async function fair(
   mocks: FortressMocks,
   what: ReturnType<typeof payloads>,
   run: string,
+  edges = false,
 ): Promise<void> {
   mocks.reset();
-  const all = what.map((p, i) => {
+  const all: pulumi.Resource[] = [];
+  what.forEach((p, i) => {
     const name = `${run}-${i}-${p.name}`;
-    return p.custom ? new FairCustom(p.type, name, p.inputs) : new FairComponent(p.type, name, p.inputs);
+    const opts = edges ? { dependsOn: p.dependsOn.map((d) => all[d]) } : {};
+    all.push(
+      p.custom
+        ? new FairCustom(p.type, name, p.inputs, opts)
+        : new FairComponent(p.type, name, p.inputs, opts),
+    );
   });
   await Promise.all(all.map((b) => new Promise((r) => b.urn.apply(r))));
   await settleAll(mocks);
