@@ -3,6 +3,7 @@
 // the medians of the ratios are what to read. The baselines: "bare" registers as many tiny
 // resources; "fair" registers the same types with the same inputs, without the components' logic;
 // "+deps" is fair with each registration waiting (dependsOn) for what it waited for in the run.
+import * as os from "os";
 import { CriticalPath } from "../../sdk/graph";
 import { recordDependencies } from "../../sdk/testing/dependencies";
 import { FortressMocks, RecordedResource, installMocks } from "../../sdk/testing/mocks";
@@ -83,7 +84,9 @@ const chain = (c: CriticalPath) => `${c.weight} commands`;
 
 async function main() {
   await meshOf(mocks, 10, "warmup");
-  console.log(`medians of ${REPEATS} runs; ratios are to baselines measured in the same run\n`);
+  const load = os.loadavg()[0].toFixed(1);
+  console.log(`medians of ${REPEATS} runs; ratios are to baselines measured in the same run`);
+  console.log(`(load average ${load} on ${os.cpus().length} CPUs when it started)\n`);
 
   // 1. What @pulumi/pulumi's stack capture costs: one stack per promise (debuggablePromise), one per
   // resource (Resource.callsites), each formatted through ts-node's source-map-support.
