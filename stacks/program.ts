@@ -54,8 +54,10 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
     "fortress:mesh",
     () => new WireGuardMesh(STACK_NAMES.mesh, { ...spec.mesh, nodes: names.map((n) => nodes[n].host()) }),
   );
-  // A host as the layers above the mesh take it: ready once its mesh interface is configured.
-  const onMesh = (name: string): HostArgs => ({ ...nodes[name].host(), ready: mesh.appliedOn(name) });
+  // The layers above the mesh take each host as prepared, so what needs no mesh (a package or
+  // binary install) runs meanwhile, and the mesh steps of their nodes as `meshReady`.
+  const host = (name: string): HostArgs => nodes[name].host();
+  const meshOf = (names: string[]) => [...new Set(names)].map((n) => mesh.appliedOn(n));
 
   const k3s = spec.k3s;
   const cluster =
@@ -64,14 +66,11 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
       "fortress:k3s",
       () =>
         new K3sCluster(STACK_NAMES.cluster, {
-          // Each host as prepared (the binary install needs no mesh); k3s starts after the mesh.
-          servers: k3s.servers.map((n) => nodes[n].host()),
-          agents: k3s.agents.map((n) => nodes[n].host()),
+          servers: k3s.servers.map(host),
+          agents: k3s.agents.map(host),
           addresses: mesh.addresses,
           mesh: mesh.contract,
-          meshReady: [
-            ...new Set([...k3s.servers, ...k3s.agents, ...(k3s.snapshots ? [k3s.snapshots.node] : [])]),
-          ].map((n) => mesh.appliedOn(n)),
+          meshReady: meshOf([...k3s.servers, ...k3s.agents, ...(k3s.snapshots ? [k3s.snapshots.node] : [])]),
           ...(k3s.version !== undefined ? { version: k3s.version } : {}),
           ...(k3s.mirror ? { mirror: k3s.mirror } : {}),
           ...(k3s.agentRestartBatch !== undefined ? { agentRestartBatch: k3s.agentRestartBatch } : {}),
@@ -90,15 +89,16 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
       "fortress:database",
       () =>
         new GtidMySql(STACK_NAMES.database, {
-          primary: onMesh(db.primary),
-          replicas: db.replicas.map(onMesh),
+          primary: host(db.primary),
+          replicas: db.replicas.map(host),
+          meshReady: meshOf([db.primary, ...db.replicas, ...(db.backup ? [db.backup.node] : [])]),
           addresses: mesh.addresses,
           mesh: mesh.contract,
           flavour: (db.flavour as MySqlFlavour | undefined) ?? MySqlFlavour.Mysql84,
           ...(db.dataClass ? { dataClass: db.dataClass } : {}),
           ...(db.port !== undefined ? { port: db.port } : {}),
           ...(db.binlogRetentionDays !== undefined ? { binlogRetentionDays: db.binlogRetentionDays } : {}),
-          ...(db.backup ? { backup: { ...db.backup, node: onMesh(db.backup.node) } } : {}),
+          ...(db.backup ? { backup: { ...db.backup, node: host(db.backup.node) } } : {}),
           residency,
         }),
     );
