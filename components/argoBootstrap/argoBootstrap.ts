@@ -24,7 +24,7 @@ import {
   repositorySecretMetadata,
   rootApplication,
   sealedSecretsValues,
-} from "./argo";
+} from "../../sdk/argo";
 
 /**
  * Requests and limits per Argo CD component, over the defaults (sized for a few dozen

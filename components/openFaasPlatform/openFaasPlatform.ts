@@ -19,7 +19,7 @@ import {
   checkPlatform,
   functionObject,
   openFaasValues,
-} from "./openfaas";
+} from "../../sdk/openfaas";
 
 // The shared argument types, for programs that spell them out.
 export type { HelmChartArgs, ResourceAmounts, ResourceRequirements } from "../../sdk/kubernetes";

@@ -8,8 +8,8 @@ import { PolicyResource } from "@pulumi/policy";
 import { POD_NODE_SELECTOR_ANNOTATION } from "../../sdk/kubernetes";
 import { DATA_CLASS_LABEL } from "../../sdk/policy/facts";
 import { fortressPolicies } from "../../sdk/policy/policies";
-import { ARGO_NAMESPACE } from "../../components/argoBootstrap/argo";
-import { FUNCTION_NAMESPACE, OPENFAAS_NAMESPACE } from "../../components/openFaasPlatform/openfaas";
+import { ARGO_NAMESPACE } from "../../sdk/argo";
+import { FUNCTION_NAMESPACE, OPENFAAS_NAMESPACE } from "../../sdk/openfaas";
 import {
   ApiError,
   Kube,

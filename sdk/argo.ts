@@ -1,13 +1,13 @@
 // Pure parts of ArgoBootstrap: the checks of its args, the resource defaults, the chart values,
 // the repository Secret and the root Application, as data. No Pulumi here.
-import { InputProblems } from "../../sdk/errors";
+import { InputProblems } from "./errors";
 import {
   ResourceRequirements,
   checkDnsLabel,
   checkResourceRequirements,
   mergeResources,
   norwegianNodeSelector,
-} from "../../sdk/kubernetes";
+} from "./kubernetes";
 
 /** The chart this package was tested with: `argo-cd` 10.1.1 (Argo CD v3.4.4, published 2026-07-02). */
 export const ARGO_CD_CHART = {

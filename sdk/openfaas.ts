@@ -1,7 +1,7 @@
 // Pure parts of OpenFaasPlatform: the checks of its functions, the chart values and the Function
 // custom resources, as data. No Pulumi here.
-import { InputProblems } from "../../sdk/errors";
-import { checkPinnedImage } from "../../sdk/validate";
+import { InputProblems } from "./errors";
+import { checkPinnedImage } from "./validate";
 import {
   ResourceAmounts,
   checkDnsLabel,
@@ -17,7 +17,7 @@ import {
   norwegianNodeSelector,
   parseDuration,
   registryAllows,
-} from "../../sdk/kubernetes";
+} from "./kubernetes";
 
 /** The chart this package was tested with: `openfaas` 15.0.6 from faas-netes (published 2026-05-13). */
 export const OPENFAAS_CHART = {
