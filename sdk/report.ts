@@ -5,6 +5,7 @@ import { canHoldData } from "./residency/compliance";
 import {
   DataClass,
   Deployment,
+  DeploymentTarget,
   EnforcementLevel,
   ResidencyPolicy,
   Violation,
@@ -46,6 +47,8 @@ export interface ResidencyReport {
   readonly workloads: Deployment["workloads"];
   readonly flows: Deployment["flows"];
   readonly controlPlanes: Deployment["controlPlanes"];
+  /** What deploys from elsewhere (an Argo CD Application), each with its verdict: never a pass. */
+  readonly targets: readonly (DeploymentTarget & { verdict: string })[];
   readonly verdicts: readonly RuleVerdict[];
   /** True when no mandatory rule is violated. */
   readonly compliant: boolean;
@@ -118,6 +121,7 @@ export function residencyReport(
     workloads: deployment.workloads ?? [],
     flows: deployment.flows ?? [],
     controlPlanes: deployment.controlPlanes ?? [],
+    targets: (deployment.targets ?? []).map((t) => ({ ...t, verdict: `cannot be judged: ${t.cannotJudge}` })),
     verdicts,
     compliant: verdicts.every((v) => v.verdict !== "fail"),
   };
@@ -133,7 +137,11 @@ export function reportMarkdown(r: ResidencyReport): string {
   out.push(`# Residency report: ${r.stack}`, "");
   out.push(
     `Verdict: **${r.compliant ? "compliant" : "NOT compliant"}**. Personal and special-category data may only be in ` +
-      `${countryNames(r.allowedCountries)}, with a provider outside third-country jurisdiction.`,
+      `${countryNames(r.allowedCountries)}, with a provider outside third-country jurisdiction.` +
+      (r.targets.length > 0
+        ? ` What ${r.targets.length === 1 ? "one target deploys" : `${r.targets.length} targets deploy`} ` +
+          "from elsewhere cannot be judged: see Deployed from elsewhere."
+        : ""),
     "",
   );
   out.push(
@@ -184,8 +192,21 @@ export function reportMarkdown(r: ResidencyReport): string {
             .join(", ")
         : "any node");
     out.push(
-      `| ${cell(w.name)} | workload | ${w.dataClass} | ${cell(where)} | ${verdictOf(w.name)} | ${cell(w.evidence ?? "")} |`,
+      `| ${cell(w.name)} | ${cell(w.kind ?? "workload")} | ${w.dataClass} | ${cell(where)} | ${verdictOf(w.name)} | ${cell(w.evidence ?? "")} |`,
     );
+  }
+  if (r.targets.length > 0) {
+    out.push(
+      "",
+      "## Deployed from elsewhere",
+      "",
+      "| target | kind | source | destination | verdict | to judge it |",
+      "| --- | --- | --- | --- | --- | --- |",
+    );
+    for (const t of r.targets)
+      out.push(
+        `| ${cell(t.name)} | ${cell(t.kind)} | ${cell(t.source)} | ${cell(t.destination)} | ${cell(t.verdict)} | ${cell(t.remediation)} |`,
+      );
   }
   out.push(
     "",

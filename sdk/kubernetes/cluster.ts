@@ -14,6 +14,9 @@ export function norwegianNodeSelector(): { [key: string]: string } {
   return { [NORWEGIAN_NODE_LABEL.key]: NORWEGIAN_NODE_LABEL.value };
 }
 
+/** The label a Kubernetes object that holds or processes classified data carries. */
+export const DATA_CLASS_LABEL = "fortress.io/data-class";
+
 /**
  * The namespace annotation of the `PodNodeSelector` admission plugin (K3sCluster enables it): the
  * API server merges this selector into every pod of the namespace and refuses a pod whose own

@@ -3,13 +3,12 @@
 // object, on its pod template, on its volumeClaimTemplates or on a PersistentVolumeClaim it mounts;
 // where it may run comes from its required node affinity, its node selector and its namespace's
 // PodNodeSelector annotation. Pure.
-import { POD_NODE_SELECTOR_ANNOTATION } from "../kubernetes";
+import { DATA_CLASS_LABEL, POD_NODE_SELECTOR_ANNOTATION } from "../kubernetes";
 import { DataClass, Workload } from "../residency/model";
 import { declaredClass } from "./cloud";
 import { dig, listAt, mapAt, textAt } from "./props";
 
-/** The label a Kubernetes object that holds or processes classified data carries. */
-export const DATA_CLASS_LABEL = "fortress.io/data-class";
+export { DATA_CLASS_LABEL } from "../kubernetes";
 
 /** What a resource as the pack reads it has for the Kubernetes reader. */
 export interface KubeObject {
