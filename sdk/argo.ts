@@ -276,7 +276,7 @@ export function checkArgoArgs(problems: InputProblems, raw: unknown): ArgoPlan {
     settings: checkArgo(problems, {
       ...(args as unknown as Parameters<typeof checkArgo>[1]),
       knownHosts,
-      resources: resources as Partial<Record<ArgoComponent, ResourceRequirements>> | undefined,
+      resources: resources,
       sealedSecrets: {
         enabled,
         resources: sealed.resources as ResourceRequirements | undefined,

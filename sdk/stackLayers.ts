@@ -7,7 +7,7 @@ import { InputProblems, joinPath } from "./errors";
 import { checkOpenFaasArgs } from "./openfaas";
 import { Deployment, argoBootstrapResidency, openFaasPlatformResidency } from "./residency";
 import { checkKeys } from "./validate";
-import { MeshSettingsInput, WIREGUARD_MESH_KEYS, checkMeshSettings } from "./wireguard";
+import { WIREGUARD_MESH_KEYS, checkMeshSettings } from "./wireguard";
 
 /** Runs a component's check on a fresh list and records its problems under the config key. */
 function underKey(out: InputProblems, key: string, check: (problems: InputProblems) => void): void {
@@ -31,7 +31,7 @@ export function checkMeshConfig(
     );
     const known = WIREGUARD_MESH_KEYS.filter((k) => k !== "nodes");
     checkKeys(problems, settings, known, "", "mesh");
-    checkMeshSettings(problems, settings as MeshSettingsInput, nodeNames);
+    checkMeshSettings(problems, settings, nodeNames);
   });
 }
 
@@ -52,8 +52,7 @@ export function checkOpenFaasConfig(
       "is a secret and would sit in plain config: set it with " +
         "`pulumi config set --secret fortress:openfaasLicense` instead",
     );
-    const { license: _license, ...args } = raw;
-    checkOpenFaasArgs(problems, args, licensed);
+    checkOpenFaasArgs(problems, { ...raw, license: undefined }, licensed);
   });
   const functions = Array.isArray(raw.functions) ? (raw.functions as { name?: unknown }[]) : [];
   return openFaasPlatformResidency(
