@@ -7,6 +7,7 @@ import {
   Deployment,
   DeploymentTarget,
   EnforcementLevel,
+  Workload,
   ResidencyPolicy,
   Violation,
   isPersonalData,
@@ -44,7 +45,8 @@ export interface ResidencyReport {
   /** Nodes that may not hold personal data and yet are in a cluster: the Fleet. */
   readonly fleetInClusters: readonly string[];
   readonly dataStores: Deployment["dataStores"];
-  readonly workloads: Deployment["workloads"];
+  /** Each workload with the nodes its required labels select (the cluster's nodes that carry them). */
+  readonly workloads: readonly (Workload & { selects?: string[] })[];
   readonly flows: Deployment["flows"];
   readonly controlPlanes: Deployment["controlPlanes"];
   /** What deploys from elsewhere (an Argo CD Application), each with its verdict: never a pass. */
@@ -118,7 +120,15 @@ export function residencyReport(
       .filter((n) => roles.has(n.name) && !canHoldData(n, DataClass.Personal, resolved).ok)
       .map((n) => n.name),
     dataStores: deployment.dataStores ?? [],
-    workloads: deployment.workloads ?? [],
+    workloads: (deployment.workloads ?? []).map((w) => {
+      const required = Object.entries(w.requiredNodeLabels ?? {});
+      if (required.length === 0 || (w.nodes ?? []).length > 0) return w;
+      // Only nodes with labels are Kubernetes nodes (a cloud region stand-in has none).
+      const selects = deployment.nodes
+        .filter((n) => Object.keys(n.labels).length > 0 && required.every(([k, v]) => n.labels[k] === v))
+        .map((n) => n.name);
+      return { ...w, selects };
+    }),
     flows: deployment.flows ?? [],
     controlPlanes: deployment.controlPlanes ?? [],
     targets: (deployment.targets ?? []).map((t) => ({ ...t, verdict: `cannot be judged: ${t.cannotJudge}` })),
@@ -184,12 +194,13 @@ export function reportMarkdown(r: ResidencyReport): string {
       `| ${cell(c.name)} | Kubernetes control plane (etcd) | special | ${c.nodes.join(", ")} | ${verdictOf(c.name)} | servers of the cluster |`,
     );
   for (const w of r.workloads ?? []) {
+    const selected = w.selects && ` (selects ${w.selects.length > 0 ? w.selects.join(", ") : "no node"})`;
     const where =
       w.nodes?.join(", ") ??
       (w.requiredNodeLabels
         ? Object.entries(w.requiredNodeLabels)
             .map(([k, v]) => `${k}=${v}`)
-            .join(", ")
+            .join(", ") + (selected ?? "")
         : "any node");
     out.push(
       `| ${cell(w.name)} | ${cell(w.kind ?? "workload")} | ${w.dataClass} | ${cell(where)} | ${verdictOf(w.name)} | ${cell(w.evidence ?? "")} |`,
