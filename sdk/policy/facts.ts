@@ -143,6 +143,7 @@ export function programFacts(
   const kube = kubernetesWorkloads(resources.map((r) => ({ ...r, props: plainProps(r.props) })));
   for (const k of kube) {
     if (k.unreadable) unreadable.push({ urn: k.urn, message: k.unreadable });
+    if (k.unclassified) unclassified.push({ urn: k.urn, message: k.unclassified });
     if (k.workload) urns.set(k.workload.name, k.urn);
   }
   const workloads = kube.flatMap((k) => (k.workload ? [k.workload] : []));

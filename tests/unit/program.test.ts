@@ -276,12 +276,12 @@ describe("the stack program", () => {
       openfaas: {},
     };
     const cannot = (w: string) =>
-      `  - fortress:openfaas: residency rule workload-affinity: Workload "${w}" requires node labels region=no, which no node of the deployment carries, so it cannot be scheduled anywhere. Require labels that the intended nodes carry (KvmNode sets region, topology.kubernetes.io/region and fortress.io/jurisdiction), e.g. region=no.`;
+      `  - fortress:openfaas: residency rule workload-affinity: ${w} requires node labels region=no, which no node of the deployment carries, so it cannot be scheduled anywhere. Require labels that the intended nodes carry (KvmNode sets region, topology.kubernetes.io/region and fortress.io/jurisdiction), e.g. region=no.`;
     assert.throws(() => fortressProgram(stack(config)), {
       message: [
         "the stack config has 2 invalid inputs:",
-        cannot("openfaas/openfaas"),
-        cannot("openfaas/openfaas-fn"),
+        cannot('OpenFaaS gateway namespace "openfaas/openfaas"'),
+        cannot('OpenFaaS function namespace "openfaas/openfaas-fn"'),
       ].join("\n"),
     });
     await settle();
