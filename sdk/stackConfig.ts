@@ -21,6 +21,7 @@ import {
 } from "./residency";
 import { Placement } from "./residency/placement";
 import { checkK3sSettings } from "./k3sArgs";
+import { checkArgoConfig, checkMeshConfig, checkOpenFaasConfig } from "./stackLayers";
 import { checkKeys, checkPort, expect, isPlainObject, unknownKeyReason } from "./validate";
 
 /** The config keys a stack reads (without the `fortress:` namespace). */
@@ -51,7 +52,13 @@ const DATABASE_KEYS = [
 const BACKUP_KEYS = ["node", "onCalendar", "keep"];
 
 /** The names the stack gives its components, which their facts and children are named after. */
-export const STACK_NAMES = { mesh: "mesh", cluster: "k3s", database: "db" } as const;
+export const STACK_NAMES = {
+  mesh: "mesh",
+  cluster: "k3s",
+  database: "db",
+  openfaas: "openfaas",
+  argo: "argo",
+} as const;
 
 export interface K3sConfig {
   /** Default: the package's pinned release (DEFAULT_K3S_VERSION). */
@@ -134,6 +141,7 @@ export function readStackConfig(
   const nodesOk = out.list.length === 0;
 
   const mesh = objectAt(out, value("mesh"), "fortress:mesh") ?? {};
+  if (nodesOk) checkMeshConfig(out, mesh, names);
   const k3sRaw = objectAt(out, value("k3s"), "fortress:k3s");
   const k3s = k3sRaw && nodesOk ? k3sConfig(out, k3sRaw, names) : undefined;
   const dbRaw = objectAt(out, value("database"), "fortress:database");
@@ -146,6 +154,11 @@ export function readStackConfig(
   ] as const) {
     if (v && !k3sRaw) out.add(`fortress:${key}`, "needs fortress:k3s: it runs on the cluster");
   }
+  const licensed = get("fortress:openfaasLicense") !== undefined;
+  const platformFacts = [
+    ...(openfaas ? [checkOpenFaasConfig(out, openfaas, STACK_NAMES.openfaas, licensed)] : []),
+    ...(argo ? [checkArgoConfig(out, argo, STACK_NAMES.argo)] : []),
+  ];
   out.throwIfAny("the stack config");
 
   const host = (name: string) => ({ name, placement: placementOf(name) });
@@ -175,11 +188,17 @@ export function readStackConfig(
           ),
         ]
       : []),
+    ...(k3s ? platformFacts : []),
   ]);
   // Each violation under the config key that placed its subject.
   const db = STACK_NAMES.database;
   const cluster = STACK_NAMES.cluster;
-  const keyOf = (v: Violation) =>
+  const platformKey = (v: Violation) =>
+    [STACK_NAMES.openfaas, STACK_NAMES.argo]
+      .filter((c) => v.subject.startsWith(`${c}/`))
+      .map((c) => `fortress:${c}`)[0];
+  const keyOf = (v: Violation) => platformKey(v) ?? nodeKey(v);
+  const nodeKey = (v: Violation) =>
     v.subject === k3sClusterNames.snapshotStore(cluster) || v.subject.startsWith(`${cluster} etcd snapshots`)
       ? "fortress:k3s.snapshots.node"
       : v.subject === cluster

@@ -74,9 +74,7 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
           ...(k3s.version !== undefined ? { version: k3s.version } : {}),
           ...(k3s.mirror ? { mirror: k3s.mirror } : {}),
           ...(k3s.agentRestartBatch !== undefined ? { agentRestartBatch: k3s.agentRestartBatch } : {}),
-          ...(k3s.snapshots
-            ? { snapshots: { ...k3s.snapshots, node: nodes[k3s.snapshots.node].host() } }
-            : {}),
+          ...(k3s.snapshots ? { snapshots: { ...k3s.snapshots, node: host(k3s.snapshots.node) } } : {}),
           residency,
         }),
     );
@@ -112,7 +110,7 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
       "fortress:openfaas",
       () =>
         new OpenFaasPlatform(
-          "openfaas",
+          STACK_NAMES.openfaas,
           {
             ...(openfaasConfig as unknown as OpenFaasPlatformArgs),
             // A licence is a secret: it comes from its own secret key, never from plain config.
@@ -130,7 +128,7 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
     underConfigKey(
       "fortress:argo",
       () =>
-        new ArgoBootstrap("argo", argoConfig as unknown as ArgoBootstrapArgs, {
+        new ArgoBootstrap(STACK_NAMES.argo, argoConfig as unknown as ArgoBootstrapArgs, {
           provider: cluster.provider,
         }),
     );
