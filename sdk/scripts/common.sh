@@ -68,6 +68,14 @@ ensure_packages() {
 # A drop-in nft refuses is put back as it was. Returns 0 when it changed the drop-in.
 install_firewall_dropin() {
   local path=$1 content=$2 ruleset=/etc/fortress/firewall.nft existed=false previous=""
+  # Several components change their drop-ins on one host at once (the join plan runs them in
+  # parallel): one at a time, or one's check would load another's unchecked file. Held until the
+  # script ends, taken once per script.
+  if [[ -z ${FORTRESS_FIREWALL_LOCK:-} ]]; then
+    exec {FORTRESS_FIREWALL_LOCK}>"${FORTRESS_FIREWALL_LOCK_FILE:-/run/fortress-firewall.lock}"
+    flock -w 300 "$FORTRESS_FIREWALL_LOCK" ||
+      die "another Fortress step has held the firewall lock for 5 minutes; is one stuck?"
+  fi
   if [[ -f $path ]]; then
     existed=true
     previous=$(cat "$path"; printf x)
