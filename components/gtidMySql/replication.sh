@@ -5,7 +5,9 @@
 # input and reach the server through the client's standard input or a mode 0600 option file, never
 # a command line or the binary log. On a replica, the replication source: GTID auto-positioning
 # over TLS verified against the CA, quick reconnects; it is (re)pointed only when what it
-# was pointed with changed, so a second run never resets replication. Check, then change.
+# was pointed with changed, so a second run never resets replication. A server with a GTID its
+# new source lacks (a former primary that took writes the others never got) is refused rather than
+# pointed: the two would diverge. Check, then change.
 set -euo pipefail
 FORTRESS_SCRIPT=fortress-mysql-replication
 
@@ -19,6 +21,9 @@ BACKUP_PRIVILEGES=@@BACKUP_PRIVILEGES@@
 CHANGE_SOURCE=@@CHANGE_SOURCE@@
 PASSWORD_MARK=@@PASSWORD_MARK@@
 SOURCE_HOST=@@SOURCE_HOST@@
+SOURCE_PORT=@@SOURCE_PORT@@
+CA_FILE=@@CA_FILE@@
+TLS_VERIFY=@@TLS_VERIFY@@
 CONNECT_TIMEOUT=@@CONNECT_TIMEOUT@@
 ADMIN_HOSTS=@@ADMIN_HOSTS@@
 REPLICATION_HOSTS=@@REPLICATION_HOSTS@@
@@ -30,6 +35,7 @@ start=@@START@@
 host_field=@@HOST_FIELD@@
 io_field=@@IO_FIELD@@
 sql_field=@@SQL_FIELD@@
+gtid_history=@@GTID_HISTORY@@
 # Where a re-pointed replica starts from (MariaDB: a former primary's own transactions are in its
 # binary log, not in gtid_slave_pos, so it starts from everything it has).
 adopt_position=@@ADOPT_POSITION@@
@@ -103,6 +109,22 @@ GRANT $privileges ON *.* TO '$user'@'$host'$grant_option;
 
 status_field() { sed -n "s/^ *$1: //p" <<<"$status"; }
 
+# Refuses to point this server at the source when it has a GTID the source lacks. The source's
+# history is asked with the replication account over TLS (the password from a pipe, never a
+# command line); a new server has none to compare.
+refuse_errant() {
+  local password=$1 mine theirs errant
+  mine=$(sql <<<"$gtid_history")
+  [[ -n $mine ]] || return 0
+  theirs=$("$CLIENT" --defaults-extra-file=<(printf '[client]\nuser=%s\npassword=%s\n' "$REPLICATION_USER" "$password") \
+    -h "$SOURCE_HOST" -P "$SOURCE_PORT" --ssl-ca="$CA_FILE" "--$TLS_VERIFY" --connect-timeout=10 \
+    --batch --skip-column-names <<<"$gtid_history" 2>&1) ||
+    die "could not read the GTIDs of $SOURCE_HOST with the replication account: ${theirs//"$password"/"<secret>"}"
+  errant=$(errant_gtids "$mine" "$theirs")
+  [[ -z $errant ]] ||
+    die "this server has transactions its new source $SOURCE_HOST lacks ($errant): it was a primary and took writes that never reached the others. Rejoining would make the two diverge, so it is not pointed at $SOURCE_HOST and stays read-only. Keep what you need of those transactions (mariadb-binlog or mysqlbinlog), then seed this node again from a backup and deploy (README, Failover)"
+}
+
 case $ROLE in
 primary)
   IFS= read -r admin_password || true
@@ -138,6 +160,7 @@ replica)
   status=$(sql_vertical <<<"$show_status")
   if [[ "$(status_field "$host_field")" != "$SOURCE_HOST" ||
     "$(cat "$fingerprint_file" 2>/dev/null)" != "$fingerprint" ]]; then
+    refuse_errant "$replication_password"
     # Relay logs go, the GTID position stays: the replica asks the primary for what it lacks.
     sql_secret "$stop; $adopt_position $statement $start;" "$replication_password" >/dev/null ||
       die "could not point replication at $SOURCE_HOST"
