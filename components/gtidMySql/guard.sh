@@ -17,11 +17,17 @@ ROLE_FILE=@@ROLE_FILE@@
 # @fortress-common
 # @gtid-mysql-helpers
 
-role=replica replicas=0
-[[ -f $ROLE_FILE ]] && read -r role replicas <"$ROLE_FILE"
-[[ $role == primary ]] || exit 0
+# The role, read afresh each time: a deployment may make this node a replica while the guard waits.
+is_primary() {
+  local role=replica
+  [[ -f $ROLE_FILE ]] && read -r role replicas <"$ROLE_FILE"
+  [[ $role == primary ]]
+}
+replicas=0
+is_primary || exit 0
 wait_ready || die "the server does not answer on its socket"
 for ((waited = 0; ; waited++)); do
+  is_primary || exit 0
   [[ -z "$(sql <<<"$SHOW_STATUS")" ]] || {
     log "this server replicates from a source: it stays read-only"
     exit 0

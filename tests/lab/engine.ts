@@ -24,7 +24,10 @@ interface CommandInputs {
 
 export class LabEngine extends FortressMocks {
   lab?: Lab;
-  /** Commands to record but not run (to stop a deployment halfway, as a failed run would). */
+  /**
+   * Commands to record but not run: to stop a deployment halfway, as a failed run would, or to
+   * leave a host alone as Pulumi does when its commands did not change (a host that is gone).
+   */
   skip?: (name: string) => boolean;
   /** Told when a command fails: a failed registration never resolves the program's outputs. */
   onFailure?: (e: Error) => void;
@@ -67,8 +70,10 @@ export class LabEngine extends FortressMocks {
     const inputs = this.resources[this.resources.length - 1].inputs as unknown as CommandInputs;
     const host = this.hostAt(inputs.connection.host);
     this.registered.add(args.name);
-    if (this.skip?.(args.name)) return result;
+    // A command that does not run keeps what its last run returned, as in Pulumi's state (a
+    // skipped mesh key step still gives the host's real public key).
     const kept = this.state.get(args.name);
+    if (this.skip?.(args.name)) return kept ?? result;
     if (kept && this.frozen.has(args.name)) return kept;
     const r = await host.exec(inputs.create, { stdin: inputs.stdin, check: false });
     if (r.code !== 0) {

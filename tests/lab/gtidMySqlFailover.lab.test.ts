@@ -234,7 +234,11 @@ echo "$((i - 1)) $failures" >/root/${tag}.done
       [],
     );
     for (const run of engine.runs)
-      assert.match(run.stdout + run.stderr, /changed: none/, `${run.name} on ${run.host} changed something`);
+      assert.match(
+        run.stdout + run.stderr,
+        /changed: none/,
+        `${run.name} on ${run.host} changed something: ${run.stdout}${run.stderr}`,
+      );
   });
 
   it("fence: the old primary boots again read-only and stays so, across a reboot; it accepts no write", async () => {
@@ -296,10 +300,45 @@ echo "$((i - 1)) $failures" >/root/${tag}.done
     );
   });
 
+  it("a reboot of the primary: it comes back read-only and takes writes again once a replica follows it", async () => {
+    await host("bravo").reboot();
+    await until(
+      "mariadb runs on bravo",
+      async () =>
+        (await host("bravo").exec("systemctl is-active mariadb", { check: false })).stdout.trim() ===
+        "active",
+      120,
+    );
+    const writable = await until(
+      "bravo takes writes",
+      async () => (await sql("bravo", "SELECT @@read_only")) === "0",
+      120,
+    );
+    const journal = (await host("bravo").exec("journalctl -b -u fortress-mysql-guard --no-pager")).stdout;
+    assert.match(journal, /takes writes: [12] of its 2 replicas follow it/);
+    await until(
+      "the client writes to bravo",
+      async () => (await tryWrite("bravo", "after-reboot")) === "",
+      60,
+    );
+    for (const r of ["alfa", "charlie"])
+      await until(
+        `${r} has the row written after the reboot`,
+        async () => (await count(r, "after-reboot")) === "1",
+      );
+    console.log(
+      `    primary reboot: bravo read-only until a replica followed it, writable ${writable.toFixed(1)} s after its server started`,
+    );
+  });
+
   it("runs every script of the rejoined database a second time without changing anything", async () => {
     await deploy(() => stack("bravo"), waitFor);
     for (const run of engine.runs)
-      assert.match(run.stdout + run.stderr, /changed: none/, `${run.name} on ${run.host} changed something`);
+      assert.match(
+        run.stdout + run.stderr,
+        /changed: none/,
+        `${run.name} on ${run.host} changed something: ${run.stdout}${run.stderr}`,
+      );
   });
 
   it("refuses to rejoin a server that has transactions the primary lacks, and says what to do", async () => {
