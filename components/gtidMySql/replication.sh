@@ -56,7 +56,8 @@ wait_ready || die "the server does not answer on its socket; the configure step 
 # writes only what differs: every write goes to the binary log and to the replicas.
 ensure_account() {
   local user=$1 password=$2 require=$3 privileges=$4 hosts=$5
-  local wanted_rights current hash="" identified statements="" host grant_option="" stale repl=N
+  local wanted_rights current hash="" identified statements="" host grant_option="" stale repl=N drift recorded
+  local -A grants=()
   local fingerprint="" fingerprint_file=$state_dir/account-$user.sha256
   [[ $user == "$ADMIN_USER" ]] && grant_option=" WITH GRANT OPTION"
   # Repl_slave_priv: the admin (all privileges) and the replication account have it, the backup account not.
@@ -73,6 +74,12 @@ ensure_account() {
     fingerprint=$(printf '%s\n%s\n%s\n%s\n' "$user" "$hosts" "$privileges" "$password" | sha256sum | cut -d' ' -f1)
   fi
   for host in $hosts; do
+    # Privileges granted by hand (drift) are taken back: what SHOW GRANTS said when this step last
+    # set the account is kept as a hash, and any difference re-asserts exactly ours.
+    drift=false
+    recorded=$(cat "$(grants_file "$user" "$host")" 2>/dev/null || true)
+    grants[$host]=$(grants_of "$user" "$host")
+    [[ -z $recorded || -z ${grants[$host]} || $recorded == "${grants[$host]}" ]] || drift=true
     if [[ $FLAVOUR == mariadb ]]; then
       current=$(sql <<<"SELECT authentication_string, ssl_type, Grant_priv, Repl_slave_priv FROM mysql.user
         WHERE User = '$user' AND Host = '$host'" | tr '\t' ' ')
@@ -80,11 +87,17 @@ ensure_account() {
         sql <<<"SHOW GRANTS FOR '$user'@'$host'" 2>/dev/null | grep -Eq 'ALL PRIVILEGES|READ_ONLY ADMIN'; then
         current=read-only-admin
       fi
-      [[ $current != "$hash $wanted_rights" ]] || continue
+      [[ $drift == true || $current != "$hash $wanted_rights" ]] || continue
     else
       current=$(sql <<<"SELECT ssl_type, Grant_priv, Repl_slave_priv FROM mysql.user
         WHERE User = '$user' AND Host = '$host'" | tr '\t' ' ')
-      [[ $current != "$wanted_rights" || "$(cat "$fingerprint_file" 2>/dev/null)" != "$fingerprint" ]] || continue
+      [[ $drift == true || $current != "$wanted_rights" ||
+        "$(cat "$fingerprint_file" 2>/dev/null)" != "$fingerprint" ]] || continue
+    fi
+    if [[ $drift == true ]]; then
+      log "$user@'$host' has privileges this step did not give it: taking them back"
+      statements+="REVOKE ALL PRIVILEGES, GRANT OPTION FROM '$user'@'$host';
+"
     fi
     statements+="CREATE USER IF NOT EXISTS '$user'@'$host' $identified REQUIRE $require;
 ALTER USER '$user'@'$host' $identified REQUIRE $require;
@@ -102,9 +115,22 @@ GRANT $privileges ON *.* TO '$user'@'$host'$grant_option;
     statements+="DROP USER '$user'@'$stale';
 "
   done < <(sql <<<"SELECT Host FROM mysql.user WHERE User = '$user' ORDER BY Host")
-  [[ -n $statements ]] || return 1
-  sql_secret "$statements" "$password" "${hash:-$password}" >/dev/null || die "could not set up account $user"
-  [[ -z $fingerprint ]] || install_file "$fingerprint_file" 0600 "$fingerprint" || true
+  if [[ -n $statements ]]; then
+    sql_secret "$statements" "$password" "${hash:-$password}" >/dev/null || die "could not set up account $user"
+    [[ -z $fingerprint ]] || install_file "$fingerprint_file" 0600 "$fingerprint" || true
+  fi
+  for host in $hosts; do
+    [[ -z $statements ]] || grants[$host]=$(grants_of "$user" "$host")
+    install_file "$(grants_file "$user" "$host")" 0600 "${grants[$host]}" || true
+  done
+  [[ -n $statements ]]
+}
+grants_file() { echo "$state_dir/grants-$1@$2.sha256"; }
+# A hash of what the server says the account may do (SHOW GRANTS); empty if it does not exist.
+grants_of() {
+  local out
+  out=$(sql <<<"SHOW GRANTS FOR '$1'@'$2'" 2>/dev/null) || return 0
+  sha256sum <<<"$out" | cut -d' ' -f1
 }
 
 status_field() { sed -n "s/^ *$1: //p" <<<"$status"; }
