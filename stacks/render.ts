@@ -14,6 +14,7 @@ import { residencyReport, reportMarkdown } from "../sdk/report";
 import { defaultResidencyPolicy } from "../sdk/residency";
 import { scriptOfCommand } from "../sdk/scripts/render";
 import { FortressMocks, RecordedResource, installMocks, settle } from "../sdk/testing/mocks";
+import { withStackTraces } from "../sdk/testing/stackTraces";
 
 const SECRET = "<secret: not rendered>";
 
@@ -176,8 +177,11 @@ async function main(): Promise<void> {
     "fortress",
     stack,
   );
+  // The SDK captures a stack per promise: two thirds of a big stack's evaluation (npm run bench).
+  // Errors then carry no frames; FORTRESS_STACK_TRACES=1 keeps them, to debug the program.
+  const traces = process.env.FORTRESS_STACK_TRACES === "1" ? "sdk-default" : "off";
   try {
-    const result = await render(stack, outDir, mocks, configFile);
+    const result = await withStackTraces(traces, () => render(stack, outDir, mocks, configFile));
     console.log(`fortress render: ${stack}: ${result.files.length} files in ${outDir}`);
     if (!result.compliant) {
       for (const p of result.problems)
@@ -189,6 +193,8 @@ async function main(): Promise<void> {
       console.error(`fortress render: ${stack}: ${e.message}`);
       process.exit(1);
     }
+    if (traces === "off")
+      console.error("fortress render: for a stack trace, run again with FORTRESS_STACK_TRACES=1");
     throw e;
   }
 }

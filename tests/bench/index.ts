@@ -1,60 +1,31 @@
-// `npm run bench`: figures, not pass/fail. Machines here are noisy, so every figure is paired with
-// a baseline measured in the same run (bare resource registrations), and the ratio is what to read.
-import * as pulumi from "@pulumi/pulumi";
-import { KvmNode } from "../../components/kvmNode/kvmNode";
-import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
-import { FortressMocks, RecordedResource, installMocks, settle } from "../../sdk/testing/mocks";
-import { fortressProgram } from "../../stacks/program";
-import { loadStackConfig } from "../../stacks/render";
+// `npm run bench`: figures, not pass/fail. Machines here are noisy, so every time is paired with
+// baselines measured in the same run, each measurement is repeated (BENCH_REPEATS, default 3) and
+// the medians of the ratios are what to read. The baselines: "bare" registers as many tiny
+// resources; "fair" registers the same types with the same inputs, without the components' logic;
+// "+deps" is fair with each registration waiting (dependsOn) for what it waited for in the run.
+import * as os from "os";
+import { CriticalPath } from "../../sdk/graph";
+import { recordDependencies } from "../../sdk/testing/dependencies";
+import { FortressMocks, RecordedResource, installMocks } from "../../sdk/testing/mocks";
+import { StackTraces, withStackTraces } from "../../sdk/testing/stackTraces";
+import { bare, fair, meshOf, payloads, prodCriticalPath, prodStack } from "./workloads";
 
 const mocks = installMocks(
   new FortressMocks().onInvoke("aws:ec2/getAmi:getAmi", () => ({ id: "ami-debian-12", name: "debian-12" })),
 );
-const KEY = pulumi.secret(
-  "-----BEGIN OPENSSH PRIVATE KEY-----\nYmVuY2g=\n-----END OPENSSH PRIVATE KEY-----\n",
-);
-
-class Bare extends pulumi.CustomResource {
-  constructor(name: string) {
-    super("bench:index:Bare", name, { value: name }, {});
-  }
-}
-
-const nodeName = (i: number) => `node-${String(i).padStart(3, "0")}`;
-
-/** Builds n nodes and a mesh over them; returns what was registered. */
-async function meshOf(n: number, run: string): Promise<RecordedResource[]> {
-  mocks.reset();
-  const nodes = Array.from(
-    { length: n },
-    (_, i) =>
-      new KvmNode(`${run}-${nodeName(i)}`, {
-        placement: { country: "NO", provider: "coolvds" },
-        existing: { host: `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`, privateKey: KEY },
-      }),
-  );
-  const mesh = new WireGuardMesh(`${run}-mesh`, {
-    nodes: nodes.map((node, i) => ({ ...node.host(), name: nodeName(i) })),
-    // A wide range keeps hash-slot collisions (an error asking to pin an address) unlikely at 200 nodes.
-    cidr: "10.64.0.0/10",
-  });
-  await new Promise((r) => mesh.publicKeys.apply(r));
-  await settle();
-  return [...mocks.resources];
-}
-
-async function bare(count: number, run: string): Promise<void> {
-  mocks.reset();
-  const all = Array.from({ length: count }, (_, i) => new Bare(`${run}-bare-${i}`));
-  await Promise.all(all.map((b) => new Promise((r) => b.urn.apply(r))));
-  await settle();
-}
+const graph = recordDependencies();
+const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const col = (v: string | number, w: number) => String(v).padStart(w);
 
 /** Compares two runs of one program, as the engine would: by resource name, inputs and triggers. */
 function diff(before: RecordedResource[], after: RecordedResource[], rename: (n: string) => string) {
@@ -74,79 +45,107 @@ function diff(before: RecordedResource[], after: RecordedResource[], rename: (n:
   return { created, updated, replaced, deleted, unchanged: same };
 }
 
-/** Evaluates the prod stack's program, optionally with extra Fleet agents; returns the resource count. */
-async function prodStack(extraFleet: number): Promise<number> {
-  mocks.reset();
-  const config = loadStackConfig("prod");
-  const fleet = Array.from({ length: extraFleet }, (_, i) => `burst-${String(i).padStart(3, "0")}`);
-  const nodes = [
-    ...(config["fortress:nodes"] as object[]),
-    ...fleet.map((name) => ({
-      name,
-      placement: { provider: "aws", region: "eu-north-1" },
-      ec2: { adminCidr: "198.51.100.0/24" },
-    })),
-  ];
-  const k3s = config["fortress:k3s"] as { agents: string[] };
-  const mesh = config["fortress:mesh"] as object;
-  // Everything prod configures (database, OpenFaaS, Argo CD too), with the Fleet added.
-  const whole = Object.fromEntries(
-    Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
-  );
-  pulumi.runtime.setAllConfig(
-    {
-      ...whole,
-      "fortress:sshPrivateKey": "bench-key",
-      "fortress:nodes": JSON.stringify(nodes),
-      "fortress:k3s": JSON.stringify({ ...k3s, agents: [...k3s.agents, ...fleet] }),
-      // A wide range keeps hash-slot collisions unlikely for the extra nodes.
-      "fortress:mesh": JSON.stringify({ ...mesh, cidr: "10.64.0.0/10" }),
-    },
-    ["fortress:sshPrivateKey"],
-  );
-  const out = fortressProgram(new pulumi.Config("fortress"));
-  await new Promise((r) => out.meshAddresses.apply(r));
-  let seen = -1;
-  while (seen !== mocks.resources.length) {
-    seen = mocks.resources.length;
-    await settle();
+/** Times a workload against the baselines, REPEATS times, interleaved; medians of the ratios. */
+async function measure(label: string, run: (tag: string) => Promise<RecordedResource[]>) {
+  const times: number[][] = [[], [], [], []]; // real, fair, +deps, bare
+  let resources = 0;
+  for (let i = 0; i < REPEATS; i++) {
+    let recorded: RecordedResource[] = [];
+    graph.length = 0;
+    times[0].push(await time(async () => (recorded = await run(`${label}-r${i}`))));
+    resources = recorded.length;
+    const what = payloads(recorded, graph);
+    times[1].push(await time(() => fair(mocks, what, `${label}-f${i}`)));
+    times[2].push(await time(() => fair(mocks, what, `${label}-e${i}`, true)));
+    times[3].push(await time(() => bare(mocks, resources, `${label}-b${i}`)));
   }
-  return mocks.resources.length;
+  const ratio = (base: number[]) => median(times[0].map((r, i) => r / base[i]));
+  return {
+    resources,
+    ms: times.map(median),
+    fair: ratio(times[1]),
+    edges: ratio(times[2]),
+    bare: ratio(times[3]),
+  };
 }
 
+const HEADER = "resources  time ms  fair ms  +deps ms  bare ms  vs fair  vs +deps  vs bare";
+function row(m: Awaited<ReturnType<typeof measure>>): string {
+  return [
+    col(m.resources, 9),
+    ...m.ms.map((t, i) => col(t.toFixed(0), i === 2 ? 8 : 7)),
+    col(`${m.fair.toFixed(2)}x`, 7),
+    col(`${m.edges.toFixed(2)}x`, 8),
+    col(`${m.bare.toFixed(2)}x`, 7),
+  ].join("  ");
+}
+
+const chain = (c: CriticalPath) => `${c.weight} commands`;
+
 async function main() {
-  await meshOf(10, "warmup");
-  console.log("WireGuardMesh under mocks (KvmNode baseline + mesh key and config per node)\n");
-  console.log("nodes  resources  time ms  bare ms  ratio");
-  for (const n of [10, 50, 100, 200]) {
-    let resources = 0;
-    const ms = await time(async () => (resources = (await meshOf(n, `m${n}`)).length));
-    const bareMs = await time(() => bare(resources, `b${n}`));
+  await meshOf(mocks, 10, "warmup");
+  const load = os.loadavg()[0].toFixed(1);
+  console.log(`medians of ${REPEATS} runs; ratios are to baselines measured in the same run`);
+  console.log(`(load average ${load} on ${os.cpus().length} CPUs when it started)\n`);
+
+  // 1. What @pulumi/pulumi's stack capture costs: one stack per promise (debuggablePromise), one per
+  // resource (Resource.callsites), each formatted through ts-node's source-map-support.
+  console.log("Stack traces: the 200-node mesh under each setting (sdk/testing/stackTraces.ts)\n");
+  console.log("setting                  time ms  vs SDK default");
+  const settings: StackTraces[] = ["sdk-default", "unmapped", "off"];
+  const ms = new Map<StackTraces, number[]>(settings.map((s) => [s, []]));
+  for (let i = 0; i < REPEATS; i++) {
+    for (const s of settings) {
+      ms.get(s)!.push(await time(() => withStackTraces(s, () => meshOf(mocks, 200, `st-${s}-${i}`))));
+    }
+  }
+  const base = ms.get("sdk-default")!;
+  for (const s of settings) {
+    const t = ms.get(s)!;
     console.log(
-      `${String(n).padStart(5)}  ${String(resources).padStart(9)}  ${ms.toFixed(0).padStart(7)}  ${bareMs
-        .toFixed(0)
-        .padStart(7)}  ${(ms / bareMs).toFixed(2).padStart(5)}`,
+      `${s.padEnd(23)}  ${col(median(t).toFixed(0), 7)}  ${col(median(t.map((x, i) => x / base[i])).toFixed(2), 13)}x`,
     );
   }
+  const mesh200 = median(ms.get("off")!);
+  console.log(
+    `\n200-node mesh: ${(mesh200 / 1000).toFixed(1)} s with stack traces off (goal < 5 s on an idle machine)`,
+  );
 
-  const before = await meshOf(100, "r1");
-  const after = await meshOf(101, "r2");
-  const d = diff(before, after, (name) => name.replace(/^r[12]-/, ""));
-  console.log(`\nadding one node to 100: ${JSON.stringify(d)}`);
+  // Everything below runs with stack traces off, as the render does.
+  await withStackTraces("off", async () => {
+    console.log("\nWireGuardMesh under mocks (KvmNode baseline + mesh key and config per node)\n");
+    console.log(`nodes  ${HEADER}`);
+    for (const n of [10, 50, 100, 200]) {
+      console.log(`${col(n, 5)}  ${row(await measure(`m${n}`, (tag) => meshOf(mocks, n, tag)))}`);
+    }
+    const before = await meshOf(mocks, 100, "r1");
+    const after = await meshOf(mocks, 101, "r2");
+    const d = diff(before, after, (name) => name.replace(/^r[12]-/, ""));
+    console.log(`\nadding one node to 100: ${JSON.stringify(d)}`);
 
-  console.log("\nThe prod stack under mocks (nodes, mesh, k3s, database, OpenFaaS, Argo CD)\n");
-  console.log("stack                 resources  time ms  bare ms  ratio");
-  for (const [label, extra] of [
-    ["prod", 0],
-    ["prod + 100 Fleet", 100],
-  ] as const) {
-    let resources = 0;
-    const ms = await time(async () => (resources = await prodStack(extra)));
-    const bareMs = await time(() => bare(resources, `p${extra}`));
+    console.log("\nThe prod stack under mocks (nodes, mesh, k3s, database, OpenFaaS, Argo CD)\n");
+    console.log(`stack                 ${HEADER}`);
+    const fairRatios: string[] = [];
+    for (const [label, extra] of [
+      ["prod", 0],
+      ["prod + 100 agents", 100],
+    ] as const) {
+      const m = await measure(`p${extra}`, () => prodStack(mocks, extra));
+      console.log(`${label.padEnd(20)}  ${row(m)}`);
+      fairRatios.push(`${label} ${m.fair.toFixed(2)}x`);
+    }
     console.log(
-      `${label.padEnd(20)}  ${String(resources).padStart(9)}  ${ms.toFixed(0).padStart(7)}  ${bareMs.toFixed(0).padStart(7)}  ${(ms / bareMs).toFixed(2).padStart(5)}`,
+      `\nfair ratio (evaluation time / the same registrations bare; goal <= 1.2x): ${fairRatios.join(", ")}`,
     );
-  }
+
+    // The critical path: commands on the longest chain of registered dependencies (dependsOn and
+    // Outputs used as inputs), which a first deployment cannot run faster than.
+    const prod = await prodCriticalPath(mocks, 0);
+    const fleet = await prodCriticalPath(mocks, 100);
+    console.log(`\ncritical path, prod: ${chain(prod)}`);
+    console.log(`critical path, prod + 100 agents: ${chain(fleet)}`);
+    console.log(`  prod's chain: ${prod.path.join(" -> ")}`);
+  });
 }
 
 main().catch((e) => {

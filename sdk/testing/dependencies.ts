@@ -1,0 +1,72 @@
+// The dependency graph a program registers, as the engine receives it: explicit `dependsOn` and
+// the resources behind every Output used as an input (the SDK sends both on each registration,
+// with components expanded to their custom resources). Pulumi's mocks do not pass them to
+// `newResource`, so this listens on the mock monitor itself.
+import * as pulumi from "@pulumi/pulumi";
+import { GraphNode } from "../graph";
+
+/** One registration with what it depends on. */
+export interface RegisteredNode {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  /** URNs of the custom resources it waits for. */
+  readonly dependsOn: readonly string[];
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getCustom(): boolean;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(f: (v: { getUrnsList(): string[] }) => void): void };
+}
+interface RegisterResponse {
+  getUrn(): string;
+}
+type Callback = (err: unknown, res?: RegisterResponse) => void;
+interface MockMonitor {
+  registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
+  __fortressRecorder?: RegisteredNode[];
+}
+
+/**
+ * Records every registration's dependencies from now on, into the returned list (empty it
+ * between runs). Call after the mocks are installed; calling again returns the same list.
+ */
+export function recordDependencies(): RegisteredNode[] {
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor | undefined;
+  if (!monitor || typeof monitor.registerResource !== "function") {
+    throw new Error("recordDependencies needs Pulumi's mocks: install them first (installMocks)");
+  }
+  if (monitor.__fortressRecorder) return monitor.__fortressRecorder;
+  const recorded: RegisteredNode[] = [];
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) =>
+    register(req, (err, res) => {
+      if (!err && res) {
+        const deps = new Set(req.getDependenciesList());
+        req.getPropertydependenciesMap().forEach((v) => v.getUrnsList().forEach((u) => deps.add(u)));
+        recorded.push({
+          urn: res.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          custom: req.getCustom(),
+          dependsOn: [...deps],
+        });
+      }
+      callback(err, res);
+    });
+  monitor.__fortressRecorder = recorded;
+  return recorded;
+}
+
+/** The graph to find a critical path in: host commands weigh 1, everything else nothing. */
+export function commandGraph(nodes: readonly RegisteredNode[]): GraphNode[] {
+  return nodes.map((n) => ({
+    id: n.urn,
+    dependsOn: n.dependsOn,
+    weight: n.type === "command:remote:Command" ? 1 : 0,
+  }));
+}

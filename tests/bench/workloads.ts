@@ -1,0 +1,180 @@
+// What the bench (tests/bench/index.ts) evaluates under mocks, shared with the unit test that keeps
+// the printed critical path honest (tests/unit/bench.test.ts). Nothing here installs mocks: the
+// caller does, once per process, before calling.
+import * as pulumi from "@pulumi/pulumi";
+import { KvmNode } from "../../components/kvmNode/kvmNode";
+import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
+import { CriticalPath, criticalPath } from "../../sdk/graph";
+import { RegisteredNode, commandGraph, recordDependencies } from "../../sdk/testing/dependencies";
+import { FortressMocks, RecordedResource, settle } from "../../sdk/testing/mocks";
+import { fortressProgram } from "../../stacks/program";
+import { loadStackConfig } from "../../stacks/render";
+
+const KEY = pulumi.secret(
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nYmVuY2g=\n-----END OPENSSH PRIVATE KEY-----\n",
+);
+const nodeName = (i: number) => `node-${String(i).padStart(3, "0")}`;
+
+/** Registrations cascade as outputs resolve; settle until nothing new arrives. */
+async function settleAll(mocks: FortressMocks): Promise<void> {
+  let seen = -1;
+  while (seen !== mocks.resources.length) {
+    seen = mocks.resources.length;
+    await settle();
+  }
+}
+
+/** Builds n nodes and a mesh over them; returns what was registered. */
+export async function meshOf(mocks: FortressMocks, n: number, run: string): Promise<RecordedResource[]> {
+  mocks.reset();
+  const nodes = Array.from(
+    { length: n },
+    (_, i) =>
+      new KvmNode(`${run}-${nodeName(i)}`, {
+        placement: { country: "NO", provider: "coolvds" },
+        existing: { host: `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`, privateKey: KEY },
+      }),
+  );
+  const mesh = new WireGuardMesh(`${run}-mesh`, {
+    nodes: nodes.map((node, i) => ({ ...node.host(), name: nodeName(i) })),
+    // A wide range keeps hash-slot collisions (an error asking to pin an address) unlikely at 200 nodes.
+    cidr: "10.64.0.0/10",
+  });
+  await new Promise((r) => mesh.publicKeys.apply(r));
+  await settleAll(mocks);
+  return [...mocks.resources];
+}
+
+/** The Fleet agents the bench adds to prod: EC2 nodes in Stockholm, k3s agents. */
+export const fleetNames = (n: number) =>
+  Array.from({ length: n }, (_, i) => `burst-${String(i).padStart(3, "0")}`);
+
+/** Evaluates the prod stack's program (everything it configures), with `extraFleet` more agents. */
+export async function prodStack(mocks: FortressMocks, extraFleet: number): Promise<RecordedResource[]> {
+  mocks.reset();
+  const config = loadStackConfig("prod");
+  const fleet = fleetNames(extraFleet);
+  const nodes = [
+    ...(config["fortress:nodes"] as object[]),
+    ...fleet.map((name) => ({
+      name,
+      placement: { provider: "aws", region: "eu-north-1" },
+      ec2: { adminCidr: "198.51.100.0/24" },
+    })),
+  ];
+  const k3s = config["fortress:k3s"] as { agents: string[] };
+  const mesh = config["fortress:mesh"] as object;
+  const whole = Object.fromEntries(
+    Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+  pulumi.runtime.setAllConfig(
+    {
+      ...whole,
+      "fortress:sshPrivateKey": "bench-key",
+      "fortress:nodes": JSON.stringify(nodes),
+      "fortress:k3s": JSON.stringify({ ...k3s, agents: [...k3s.agents, ...fleet] }),
+      // A wide range keeps hash-slot collisions unlikely for the extra nodes.
+      "fortress:mesh": JSON.stringify({ ...mesh, cidr: "10.64.0.0/10" }),
+    },
+    ["fortress:sshPrivateKey"],
+  );
+  const out = fortressProgram(new pulumi.Config("fortress"));
+  await new Promise((r) => out.meshAddresses.apply(r));
+  await settleAll(mocks);
+  return [...mocks.resources];
+}
+
+/** The prod stack's critical path in host commands, from the dependencies it registered. */
+export async function prodCriticalPath(mocks: FortressMocks, extraFleet: number): Promise<CriticalPath> {
+  const graph = recordDependencies();
+  graph.length = 0;
+  await prodStack(mocks, extraFleet);
+  const found = criticalPath(commandGraph(graph));
+  // Names, not URNs: the chain reads as the steps it is.
+  return { ...found, path: found.path.map((urn) => urn.slice(urn.lastIndexOf("::") + 2)) };
+}
+
+class Bare extends pulumi.CustomResource {
+  constructor(name: string) {
+    super("bench:index:Bare", name, { value: name }, {});
+  }
+}
+
+/** The bare baseline: `count` registrations of one tiny resource. */
+export async function bare(mocks: FortressMocks, count: number, run: string): Promise<void> {
+  mocks.reset();
+  const all = Array.from({ length: count }, (_, i) => new Bare(`${run}-bare-${i}`));
+  await Promise.all(all.map((b) => new Promise((r) => b.urn.apply(r))));
+  await settle();
+}
+
+class FairCustom extends pulumi.CustomResource {
+  constructor(type: string, name: string, inputs: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
+    super(type, name, inputs, opts);
+  }
+}
+class FairComponent extends pulumi.ComponentResource {
+  constructor(type: string, name: string, inputs: pulumi.Inputs, opts: pulumi.ComponentResourceOptions) {
+    super(type, name, inputs, opts);
+    this.registerOutputs({});
+  }
+}
+
+/** A recorded input as plain data: a resource reference becomes its name. */
+function plain(v: unknown): unknown {
+  if (pulumi.Resource.isInstance(v)) return `resource:${(v as unknown as { __name?: string }).__name ?? ""}`;
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
+const key = (type: string, name: string) => `${type}::${name}`;
+
+/**
+ * The payloads of a run, ready to register again: computed once, outside the timed part. With the
+ * run's registered graph, each also knows the ones it waited for (by position), deps first.
+ */
+export function payloads(resources: readonly RecordedResource[], graph: readonly RegisteredNode[] = []) {
+  const at = new Map(resources.map((r, i) => [key(r.type, r.name), i]));
+  const byUrn = new Map(graph.map((n) => [n.urn, at.get(key(n.type, n.name))]));
+  const deps = new Map(graph.map((n) => [at.get(key(n.type, n.name)), n.dependsOn.map((u) => byUrn.get(u))]));
+  return resources.map((r, i) => ({
+    type: r.type,
+    name: r.name,
+    custom: r.custom,
+    inputs: Object.fromEntries(
+      Object.entries(plain(r.inputs) as Record<string, unknown>).map(([k, v]) => [
+        k,
+        r.secretInputs.includes(k) ? pulumi.secret(v) : v,
+      ]),
+    ),
+    // Registration order puts what a resource waits for first, except a component's children.
+    dependsOn: (deps.get(i) ?? []).filter((d): d is number => d !== undefined && d < i),
+  }));
+}
+
+/**
+ * The fair baseline: the same resource types with the same inputs (secrets still secret), as many
+ * as the real run registered, but bare: no component logic, no outputs between them. With
+ * `edges`, each also waits (dependsOn) for what it waited for in the real run.
+ */
+export async function fair(
+  mocks: FortressMocks,
+  what: ReturnType<typeof payloads>,
+  run: string,
+  edges = false,
+): Promise<void> {
+  mocks.reset();
+  const all: pulumi.Resource[] = [];
+  what.forEach((p, i) => {
+    const name = `${run}-${i}-${p.name}`;
+    const opts = edges ? { dependsOn: p.dependsOn.map((d) => all[d]) } : {};
+    all.push(
+      p.custom
+        ? new FairCustom(p.type, name, p.inputs, opts)
+        : new FairComponent(p.type, name, p.inputs, opts),
+    );
+  });
+  await Promise.all(all.map((b) => new Promise((r) => b.urn.apply(r))));
+  await settleAll(mocks);
+}
