@@ -5,7 +5,9 @@ import { canHoldData } from "./residency/compliance";
 import {
   DataClass,
   Deployment,
+  DeploymentTarget,
   EnforcementLevel,
+  Workload,
   ResidencyPolicy,
   Violation,
   isPersonalData,
@@ -43,9 +45,12 @@ export interface ResidencyReport {
   /** Nodes that may not hold personal data and yet are in a cluster: the Fleet. */
   readonly fleetInClusters: readonly string[];
   readonly dataStores: Deployment["dataStores"];
-  readonly workloads: Deployment["workloads"];
+  /** Each workload with the nodes its required labels select (the cluster's nodes that carry them). */
+  readonly workloads: readonly (Workload & { selects?: string[] })[];
   readonly flows: Deployment["flows"];
   readonly controlPlanes: Deployment["controlPlanes"];
+  /** What deploys from elsewhere (an Argo CD Application), each with its verdict: never a pass. */
+  readonly targets: readonly (DeploymentTarget & { verdict: string })[];
   readonly verdicts: readonly RuleVerdict[];
   /** True when no mandatory rule is violated. */
   readonly compliant: boolean;
@@ -115,9 +120,18 @@ export function residencyReport(
       .filter((n) => roles.has(n.name) && !canHoldData(n, DataClass.Personal, resolved).ok)
       .map((n) => n.name),
     dataStores: deployment.dataStores ?? [],
-    workloads: deployment.workloads ?? [],
+    workloads: (deployment.workloads ?? []).map((w) => {
+      const required = Object.entries(w.requiredNodeLabels ?? {});
+      if (required.length === 0 || (w.nodes ?? []).length > 0) return w;
+      // Only nodes with labels are Kubernetes nodes (a cloud region stand-in has none).
+      const selects = deployment.nodes
+        .filter((n) => Object.keys(n.labels).length > 0 && required.every(([k, v]) => n.labels[k] === v))
+        .map((n) => n.name);
+      return { ...w, selects };
+    }),
     flows: deployment.flows ?? [],
     controlPlanes: deployment.controlPlanes ?? [],
+    targets: (deployment.targets ?? []).map((t) => ({ ...t, verdict: `cannot be judged: ${t.cannotJudge}` })),
     verdicts,
     compliant: verdicts.every((v) => v.verdict !== "fail"),
   };
@@ -133,7 +147,11 @@ export function reportMarkdown(r: ResidencyReport): string {
   out.push(`# Residency report: ${r.stack}`, "");
   out.push(
     `Verdict: **${r.compliant ? "compliant" : "NOT compliant"}**. Personal and special-category data may only be in ` +
-      `${countryNames(r.allowedCountries)}, with a provider outside third-country jurisdiction.`,
+      `${countryNames(r.allowedCountries)}, with a provider outside third-country jurisdiction.` +
+      (r.targets.length > 0
+        ? ` What ${r.targets.length === 1 ? "one target deploys" : `${r.targets.length} targets deploy`} ` +
+          "from elsewhere cannot be judged: see Deployed from elsewhere."
+        : ""),
     "",
   );
   out.push(
@@ -176,16 +194,30 @@ export function reportMarkdown(r: ResidencyReport): string {
       `| ${cell(c.name)} | Kubernetes control plane (etcd) | special | ${c.nodes.join(", ")} | ${verdictOf(c.name)} | servers of the cluster |`,
     );
   for (const w of r.workloads ?? []) {
+    const selected = w.selects && ` (selects ${w.selects.length > 0 ? w.selects.join(", ") : "no node"})`;
     const where =
       w.nodes?.join(", ") ??
       (w.requiredNodeLabels
         ? Object.entries(w.requiredNodeLabels)
             .map(([k, v]) => `${k}=${v}`)
-            .join(", ")
+            .join(", ") + (selected ?? "")
         : "any node");
     out.push(
-      `| ${cell(w.name)} | workload | ${w.dataClass} | ${cell(where)} | ${verdictOf(w.name)} | ${cell(w.evidence ?? "")} |`,
+      `| ${cell(w.name)} | ${cell(w.kind ?? "workload")} | ${w.dataClass} | ${cell(where)} | ${verdictOf(w.name)} | ${cell(w.evidence ?? "")} |`,
     );
+  }
+  if (r.targets.length > 0) {
+    out.push(
+      "",
+      "## Deployed from elsewhere",
+      "",
+      "| target | kind | source | destination | verdict | to judge it |",
+      "| --- | --- | --- | --- | --- | --- |",
+    );
+    for (const t of r.targets)
+      out.push(
+        `| ${cell(t.name)} | ${cell(t.kind)} | ${cell(t.source)} | ${cell(t.destination)} | ${cell(t.verdict)} | ${cell(t.remediation)} |`,
+      );
   }
   out.push(
     "",

@@ -21,6 +21,7 @@ import {
 } from "./residency";
 import { HostPlacement } from "./residency";
 import { Placement } from "./residency/placement";
+import { checkArgoConfig, checkMeshConfig, checkOpenFaasConfig } from "./stackLayers";
 import { checkKeys, checkPort, expect, isPlainObject, unknownKeyReason } from "./validate";
 
 /** The config keys a stack reads (without the `fortress:` namespace). */
@@ -52,7 +53,13 @@ const DATABASE_KEYS = [
 const BACKUP_KEYS = ["node", "onCalendar", "keep"];
 
 /** The names the stack gives its components, which their facts and children are named after. */
-export const STACK_NAMES = { mesh: "mesh", cluster: "k3s", database: "db" } as const;
+export const STACK_NAMES = {
+  mesh: "mesh",
+  cluster: "k3s",
+  database: "db",
+  openfaas: "openfaas",
+  argo: "argo",
+} as const;
 
 export interface K3sConfig {
   readonly version: string;
@@ -133,6 +140,7 @@ export function readStackConfig(
   const nodesOk = out.list.length === 0;
 
   const mesh = objectAt(out, value("mesh"), "fortress:mesh") ?? {};
+  if (nodesOk) checkMeshConfig(out, mesh, names);
   const k3sRaw = objectAt(out, value("k3s"), "fortress:k3s");
   const k3s = k3sRaw && nodesOk ? k3sConfig(out, k3sRaw, names) : undefined;
   const dbRaw = objectAt(out, value("database"), "fortress:database");
@@ -145,6 +153,11 @@ export function readStackConfig(
   ] as const) {
     if (v && !k3sRaw) out.add(`fortress:${key}`, "needs fortress:k3s: it runs on the cluster");
   }
+  const licensed = get("fortress:openfaasLicense") !== undefined;
+  const platformFacts = [
+    ...(openfaas ? [checkOpenFaasConfig(out, openfaas, STACK_NAMES.openfaas, licensed)] : []),
+    ...(argo ? [checkArgoConfig(out, argo, STACK_NAMES.argo)] : []),
+  ];
   out.throwIfAny("the stack config");
 
   const host = (name: string) => ({ name, placement: placementOf(name) });
@@ -166,10 +179,16 @@ export function readStackConfig(
           ),
         ]
       : []),
+    ...(k3s ? platformFacts : []),
   ]);
   // Each violation under the config key that placed its subject.
   const db = STACK_NAMES.database;
-  const keyOf = (v: Violation) =>
+  const platformKey = (v: Violation) =>
+    [STACK_NAMES.openfaas, STACK_NAMES.argo]
+      .filter((c) => v.subject.startsWith(`${c}/`))
+      .map((c) => `fortress:${c}`)[0];
+  const keyOf = (v: Violation) => platformKey(v) ?? nodeKey(v);
+  const nodeKey = (v: Violation) =>
     v.subject === STACK_NAMES.cluster
       ? "fortress:k3s.servers"
       : v.subject === db

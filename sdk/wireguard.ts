@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import * as net from "net";
 import { InputProblems } from "./errors";
-import { checkInterfaceName, checkKeys, checkPort, expect } from "./validate";
+import { checkInterfaceName, checkKeys, checkPort, expect, isPrivateIpv4Range } from "./validate";
 
 /** An IPv4 network the mesh takes its addresses from. */
 export interface Ipv4Network {
@@ -201,4 +201,99 @@ export function checkMeshContract(problems: InputProblems, mesh: unknown, path: 
     interfaceName: typeof interfaceName === "string" ? interfaceName : DEFAULT_MESH.interfaceName,
     listenPort: typeof listenPort === "number" ? listenPort : DEFAULT_MESH.listenPort,
   };
+}
+
+/** Every setting of WireGuardMeshArgs: anything else is a typo to name. */
+export const WIREGUARD_MESH_KEYS = [
+  "nodes",
+  "cidr",
+  "addresses",
+  "listenPort",
+  "natNodes",
+  "persistentKeepalive",
+  "keyGenerations",
+];
+
+/** The mesh range when none is given. */
+export const DEFAULT_MESH_CIDR = "10.100.0.0/24";
+
+/** WireGuardMesh's settings other than its hosts, as plain values (args, or stack config). */
+export interface MeshSettingsInput {
+  readonly cidr?: string;
+  readonly addresses?: { readonly [node: string]: string };
+  readonly listenPort?: number;
+  readonly natNodes?: readonly string[];
+  readonly persistentKeepalive?: number;
+  readonly keyGenerations?: { readonly [node: string]: number };
+}
+
+/** What the settings resolve to; `network` is undefined when the range is bad. */
+export interface MeshSettings {
+  readonly cidr: string;
+  readonly network?: Ipv4Network;
+  readonly listenPort: number;
+  readonly persistentKeepalive: number;
+  readonly natNodes: ReadonlySet<string>;
+  readonly keyGenerations: Readonly<Record<string, number>>;
+  /** Each node's mesh address; planned only when nothing else is wrong. */
+  readonly addresses: Record<string, string>;
+}
+
+/**
+ * Checks the mesh's settings against the names of the nodes it joins: a private range with room
+ * for them, the port, keepalive, NAT nodes and key generations naming nodes of the mesh, and the
+ * address plan. The component checks its args with it, and the stack program its `fortress:mesh`
+ * before it registers any node. Problems found earlier in `problems` hold back the address plan.
+ */
+export function checkMeshSettings(
+  problems: InputProblems,
+  args: MeshSettingsInput,
+  names: readonly string[],
+): MeshSettings {
+  const known = new Set(names);
+  const cidr = typeof args.cidr === "string" ? args.cidr : DEFAULT_MESH_CIDR;
+  expect.string(problems, args.cidr, "cidr", `"${DEFAULT_MESH_CIDR}"`);
+  const network = parseIpv4Cidr(cidr, problems, "cidr");
+  // Mesh addresses on a public range would shadow real hosts there and leak traffic past the tunnel.
+  if (network) {
+    problems.check(
+      isPrivateIpv4Range(cidr.split("/")[0], network.prefix),
+      "cidr",
+      `"${cidr}" is not a private range; use one inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10`,
+    );
+  }
+  const listenPort = args.listenPort ?? DEFAULT_MESH.listenPort;
+  checkPort(problems, listenPort, "listenPort");
+  const keepalive = args.persistentKeepalive ?? 25;
+  problems.check(
+    Number.isInteger(keepalive) && keepalive >= 1 && keepalive <= 65535,
+    "persistentKeepalive",
+    `${keepalive} is out of range; use 1 to 65535 seconds (25 keeps most NAT mappings open)`,
+  );
+  const natList: unknown = args.natNodes;
+  const natNodes = new Set<string>(
+    expect.list(problems, natList, "natNodes", "node names") ? natList.map(String) : [],
+  );
+  for (const n of natNodes) problems.check(known.has(n), `natNodes`, `"${n}" is not a node of the mesh`);
+  const keyGenerations = args.keyGenerations ?? {};
+  for (const [n, g] of Object.entries(keyGenerations)) {
+    problems.check(known.has(n), `keyGenerations["${n}"]`, `"${n}" is not a node of the mesh`);
+    problems.check(
+      Number.isInteger(g) && g >= 0 && g <= 1_000_000,
+      `keyGenerations["${n}"]`,
+      `${String(g)} is not a key generation; use a whole number from 0 (the first key) to 1000000`,
+    );
+  }
+  if (network) {
+    problems.check(
+      network.hostCount >= names.length,
+      "cidr",
+      `"${cidr}" has room for ${network.hostCount} nodes, not ${names.length}; use a larger range`,
+    );
+  }
+  const addresses =
+    network && problems.list.length === 0
+      ? planMeshAddresses(names, network, args.addresses ?? {}, problems, (n) => `addresses["${n}"]`)
+      : {};
+  return { cidr, network, listenPort, persistentKeepalive: keepalive, natNodes, keyGenerations, addresses };
 }

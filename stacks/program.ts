@@ -105,7 +105,7 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
       "fortress:openfaas",
       () =>
         new OpenFaasPlatform(
-          "openfaas",
+          STACK_NAMES.openfaas,
           {
             ...(openfaasConfig as unknown as OpenFaasPlatformArgs),
             // A licence is a secret: it comes from its own secret key, never from plain config.
@@ -123,7 +123,7 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
     underConfigKey(
       "fortress:argo",
       () =>
-        new ArgoBootstrap("argo", argoConfig as unknown as ArgoBootstrapArgs, {
+        new ArgoBootstrap(STACK_NAMES.argo, argoConfig as unknown as ArgoBootstrapArgs, {
           provider: cluster.provider,
         }),
     );

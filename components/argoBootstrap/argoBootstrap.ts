@@ -3,28 +3,26 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { InputProblems } from "../../sdk/errors";
-import { checkComponentName, checkKeys } from "../../sdk/validate";
+import { argoBootstrapResidency } from "../../sdk/residency";
+import { checkComponentName } from "../../sdk/validate";
 import {
   HelmChartArgs,
   ResourceRequirements,
   missingProviderMessage,
   norwegianNamespace,
-  resolveChart,
 } from "../../sdk/kubernetes";
 import {
-  ARGO_CD_CHART,
   ARGO_NAMESPACE,
-  SEALED_SECRETS_CHART,
   SEALED_SECRETS_NAME,
   SEALED_SECRETS_NAMESPACE,
   argoSecretValues,
   argoValues,
-  checkArgo,
+  checkArgoArgs,
   repositorySecretData,
   repositorySecretMetadata,
   rootApplication,
   sealedSecretsValues,
-} from "./argo";
+} from "../../sdk/argo";
 
 /**
  * Requests and limits per Argo CD component, over the defaults (sized for a few dozen
@@ -85,17 +83,7 @@ export interface ArgoBootstrapArgs {
   readonly sealedSecrets?: SealedSecretsArgs;
 }
 
-/** Every setting of ArgoBootstrapArgs: anything else is a typo to name. */
-export const ARGO_BOOTSTRAP_KEYS = [
-  "repoUrl",
-  "path",
-  "targetRevision",
-  "rootApplicationName",
-  "knownHosts",
-  "chart",
-  "resources",
-  "sealedSecrets",
-];
+export { ARGO_BOOTSTRAP_KEYS } from "../../sdk/argo";
 
 /**
  * Argo CD from its chart, hardened for a bank or a healthcare provider (requests and limits on
@@ -124,16 +112,7 @@ export class ArgoBootstrap extends pulumi.ComponentResource {
 
     const problems = new InputProblems();
     checkComponentName(problems, name, "ArgoBootstrap");
-    if (!checkKeys(problems, args, ARGO_BOOTSTRAP_KEYS, "", "ArgoBootstrap")) args = {} as ArgoBootstrapArgs;
-    const chart = resolveChart(problems, ARGO_CD_CHART.chart, ARGO_CD_CHART, args.chart, "chart");
-    const sealedChart = resolveChart(
-      problems,
-      SEALED_SECRETS_CHART.chart,
-      SEALED_SECRETS_CHART,
-      args.sealedSecrets?.chart,
-      "sealedSecrets.chart",
-    );
-    const settings = checkArgo(problems, args);
+    const { chart, sealedSecretsChart: sealedChart, settings } = checkArgoArgs(problems, args);
     problems.throwIfAny(`ArgoBootstrap "${name}"`);
     if (!this.getProvider("kubernetes::Provider")) {
       throw new pulumi.ResourceError(missingProviderMessage(`ArgoBootstrap "${name}"`), this);
@@ -212,6 +191,8 @@ export class ArgoBootstrap extends pulumi.ComponentResource {
       rootApplicationName: this.rootApplicationName,
       namespace: this.namespace,
       sealedSecretsController: this.sealedSecretsController,
+      // For the policy pack: under the real engine a stack policy sees a component's outputs only.
+      residency: argoBootstrapResidency(name, args.repoUrl, args.path, settings),
     });
   }
 }

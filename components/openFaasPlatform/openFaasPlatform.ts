@@ -2,24 +2,23 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { InputProblems } from "../../sdk/errors";
-import { checkComponentName, checkKeys, expect } from "../../sdk/validate";
+import { openFaasPlatformResidency } from "../../sdk/residency";
+import { checkComponentName } from "../../sdk/validate";
 import {
   HelmChartArgs,
   ResourceAmounts,
   missingProviderMessage,
   norwegianNamespace,
-  resolveChart,
 } from "../../sdk/kubernetes";
 import {
   FUNCTION_NAMESPACE,
   GATEWAY_URL,
   GATEWAY_USER,
-  OPENFAAS_CHART,
   OPENFAAS_NAMESPACE,
-  checkPlatform,
+  checkOpenFaasArgs,
   functionObject,
   openFaasValues,
-} from "./openfaas";
+} from "../../sdk/openfaas";
 
 // The shared argument types, for programs that spell them out.
 export type { HelmChartArgs, ResourceAmounts, ResourceRequirements } from "../../sdk/kubernetes";
@@ -104,26 +103,7 @@ export interface OpenFaasPlatformArgs {
   readonly gatewayTimeout?: string;
 }
 
-const FUNCTION_KEYS = [
-  "name",
-  "image",
-  "scale",
-  "limits",
-  "requests",
-  "environment",
-  "timeouts",
-  "labels",
-  "secrets",
-];
-
-/** Every setting of OpenFaasPlatformArgs: anything else is a typo to name. */
-export const OPENFAAS_PLATFORM_KEYS = [
-  "chart",
-  "license",
-  "functions",
-  "allowedRegistries",
-  "gatewayTimeout",
-];
+export { OPENFAAS_PLATFORM_KEYS } from "../../sdk/openfaas";
 
 /**
  * OpenFaaS on the cluster from its Helm chart, with generated gateway credentials and the functions
@@ -162,25 +142,7 @@ export class OpenFaasPlatform extends pulumi.ComponentResource {
 
     const problems = new InputProblems();
     checkComponentName(problems, name, "OpenFaasPlatform");
-    if (!checkKeys(problems, args, OPENFAAS_PLATFORM_KEYS, "", "OpenFaasPlatform")) args = {};
-    const chart = resolveChart(problems, OPENFAAS_CHART.chart, OPENFAAS_CHART, args.chart, "chart");
-    // Values of the wrong type are reported here, with their path, and kept from the checks below.
-    const functions = expect.list(problems, args.functions, "functions", "functions")
-      ? args.functions.filter((f, i) => checkKeys(problems, f, FUNCTION_KEYS, `functions[${i}]`, "function"))
-      : undefined;
-    const registries = expect.list(problems, args.allowedRegistries, "allowedRegistries", "registries")
-      ? args.allowedRegistries.filter((r, i) =>
-          expect.string(problems, r, `allowedRegistries[${i}]`, '"registry.example.no"'),
-        )
-      : undefined;
-    const settings = checkPlatform(problems, {
-      functions,
-      allowedRegistries: registries,
-      gatewayTimeout: expect.string(problems, args.gatewayTimeout, "gatewayTimeout", '"1m"')
-        ? args.gatewayTimeout
-        : undefined,
-      licensed: args.license !== undefined,
-    });
+    const { chart, settings } = checkOpenFaasArgs(problems, args, args?.license !== undefined);
     problems.throwIfAny(`OpenFaasPlatform "${name}"`);
     if (!this.getProvider("kubernetes::Provider")) {
       throw new pulumi.ResourceError(missingProviderMessage(`OpenFaasPlatform "${name}"`), this);
@@ -253,7 +215,8 @@ export class OpenFaasPlatform extends pulumi.ComponentResource {
     this.gatewayUrl = pulumi.output(GATEWAY_URL);
     this.namespace = namespace.metadata.name;
     this.functionNamespace = functionNamespace.metadata.name;
-    this.functionNames = pulumi.output((args.functions ?? []).map((f) => f.name));
+    const functionNames = (args.functions ?? []).map((f) => f.name);
+    this.functionNames = pulumi.output(functionNames);
     this.chartVersion = pulumi.output(chart.version);
     this.registerOutputs({
       gatewayUser: this.gatewayUser,
@@ -263,6 +226,8 @@ export class OpenFaasPlatform extends pulumi.ComponentResource {
       functionNamespace: this.functionNamespace,
       functionNames: this.functionNames,
       chartVersion: this.chartVersion,
+      // For the policy pack: under the real engine a stack policy sees a component's outputs only.
+      residency: openFaasPlatformResidency(name, functionNames),
     });
   }
 }

@@ -2,16 +2,15 @@ import * as aws from "@pulumi/aws";
 import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { InputProblems } from "../../sdk/errors";
-import { checkPort, checkComponentName, checkKeys, expect, isPrivateIpv4Range } from "../../sdk/validate";
+import { checkComponentName, checkKeys, expect } from "../../sdk/validate";
 import {
-  DEFAULT_MESH,
   MeshContract,
   MeshPeer,
   WIREGUARD_KEY,
+  WIREGUARD_MESH_KEYS,
+  checkMeshSettings,
   endpointOf,
   formatIpv4,
-  parseIpv4Cidr,
-  planMeshAddresses,
   renderWireGuardConfig,
 } from "../../sdk/wireguard";
 import { HostArgs, checkHostArgs, withSecretConnections } from "../host/hostArgs";
@@ -48,16 +47,7 @@ export interface WireGuardMeshArgs {
 
 const NODE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
-/** Every setting of WireGuardMeshArgs: anything else is a typo to name. */
-export const WIREGUARD_MESH_KEYS = [
-  "nodes",
-  "cidr",
-  "addresses",
-  "listenPort",
-  "natNodes",
-  "persistentKeepalive",
-  "keyGenerations",
-];
+export { WIREGUARD_MESH_KEYS } from "../../sdk/wireguard";
 
 /**
  * A WireGuard full mesh (`wg0`) over a set of hosts. Private keys are made on each host and never
@@ -113,51 +103,11 @@ export class WireGuardMesh extends pulumi.ComponentResource {
       );
       seen.add(n.name);
     });
-    const cidr = typeof args.cidr === "string" ? args.cidr : "10.100.0.0/24";
-    expect.string(problems, args.cidr, "cidr", '"10.100.0.0/24"');
-    const network = parseIpv4Cidr(cidr, problems, "cidr");
-    // Mesh addresses on a public range would shadow real hosts there and leak traffic past the tunnel.
-    if (network) {
-      problems.check(
-        isPrivateIpv4Range(cidr.split("/")[0], network.prefix),
-        "cidr",
-        `"${cidr}" is not a private range; use one inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10`,
-      );
-    }
-    const listenPort = args.listenPort ?? DEFAULT_MESH.listenPort;
-    checkPort(problems, listenPort, "listenPort");
-    const keepalive = args.persistentKeepalive ?? 25;
-    problems.check(
-      Number.isInteger(keepalive) && keepalive >= 1 && keepalive <= 65535,
-      "persistentKeepalive",
-      `${keepalive} is out of range; use 1 to 65535 seconds (25 keeps most NAT mappings open)`,
-    );
-    const natNodes = new Set(
-      expect.list(problems, args.natNodes, "natNodes", "node names") ? args.natNodes : [],
-    );
-    for (const n of natNodes) problems.check(seen.has(n), `natNodes`, `"${n}" is not a node of the mesh`);
-    const keyGenerations = args.keyGenerations ?? {};
-    for (const [n, g] of Object.entries(keyGenerations)) {
-      problems.check(seen.has(n), `keyGenerations["${n}"]`, `"${n}" is not a node of the mesh`);
-      problems.check(
-        Number.isInteger(g) && g >= 0 && g <= 1_000_000,
-        `keyGenerations["${n}"]`,
-        `${String(g)} is not a key generation; use a whole number from 0 (the first key) to 1000000`,
-      );
-    }
     const names = nodes.map((n) => n.name);
-    if (network) {
-      problems.check(
-        network.hostCount >= names.length,
-        "cidr",
-        `"${cidr}" has room for ${network.hostCount} nodes, not ${names.length}; use a larger range`,
-      );
-    }
-    const addresses =
-      network && problems.list.length === 0
-        ? planMeshAddresses(names, network, args.addresses ?? {}, problems, (n) => `addresses["${n}"]`)
-        : {};
+    const settings = checkMeshSettings(problems, args, names);
     problems.throwIfAny(`WireGuardMesh "${name}"`);
+    const { network, listenPort, natNodes, keyGenerations, addresses } = settings;
+    const keepalive = settings.persistentKeepalive;
     const prefix = network!.prefix;
 
     // 1. Each host makes its key, once; only the public key comes back.

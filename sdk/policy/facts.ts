@@ -4,12 +4,15 @@
 // output under stack validation, their args under resource validation). Pure.
 import { InputProblems } from "../errors";
 import { countries } from "../residency/countries";
+import { checkArgoArgs } from "../argo";
 import {
   HostPlacement,
+  argoBootstrapResidency,
   gtidMySqlResidency,
   k3sClusterResidency,
   kvmNodeResidency,
   mergeResidency,
+  openFaasPlatformResidency,
 } from "../residency/components";
 import { DataClass, DataStore, Deployment, ResidencyNode } from "../residency/model";
 import { Placement, placementLabels, resolvePlacement } from "../residency/placement";
@@ -133,13 +136,14 @@ export function programFacts(
       parts.push(facts);
       for (const s of [...(facts.dataStores ?? []), ...(facts.flows ?? []), ...(facts.controlPlanes ?? [])])
         urns.set(s.name, r.urn);
-      for (const w of facts.workloads ?? []) urns.set(w.name, r.urn);
+      for (const w of [...(facts.workloads ?? []), ...(facts.targets ?? [])]) urns.set(w.name, r.urn);
     }
   }
 
   const kube = kubernetesWorkloads(resources.map((r) => ({ ...r, props: plainProps(r.props) })));
   for (const k of kube) {
     if (k.unreadable) unreadable.push({ urn: k.urn, message: k.unreadable });
+    if (k.unclassified) unclassified.push({ urn: k.urn, message: k.unclassified });
     if (k.workload) urns.set(k.workload.name, k.urn);
   }
   const workloads = kube.flatMap((k) => (k.workload ? [k.workload] : []));
@@ -210,14 +214,16 @@ function describeSeat(cloud: Cloud): string {
 }
 
 /**
- * The Fortress components that place data on nodes, each with its facts function: the others (the
- * mesh, and the platform, whose Kubernetes objects are judged as such) register none. Found by the
- * engine suite: the real `up` of the lab stack was blocked because WireGuardMesh had no facts.
+ * The Fortress components that place data on nodes or pods in namespaces, each with its facts
+ * function: the mesh places none and registers none. Found by the engine suite: the real `up` of
+ * the lab stack was blocked because WireGuardMesh had no facts.
  */
 const PLACING_COMPONENTS: readonly string[] = [
   "fortress:index:KvmNode",
   "fortress:index:K3sCluster",
   "fortress:index:GtidMySql",
+  "fortress:index:OpenFaasPlatform",
+  "fortress:index:ArgoBootstrap",
 ];
 
 /** Shape check of a registered `residency` output; the component built it with the facts function. */
@@ -267,6 +273,16 @@ function inputFacts(r: ResourceFacts, props: Record<string, unknown>): Deploymen
             hostOf(dig(props, ["backup", "node"])),
           )
         : { nodes: [] };
+    }
+    case "fortress:index:OpenFaasPlatform":
+      return openFaasPlatformResidency(
+        r.name,
+        listAt(props, ["functions"]).flatMap((f) => textAt(f, ["name"]) ?? []),
+      );
+    case "fortress:index:ArgoBootstrap": {
+      const { settings } = checkArgoArgs(ignore, props);
+      const repoUrl = textAt(props, ["repoUrl"]) ?? "";
+      return argoBootstrapResidency(r.name, repoUrl, textAt(props, ["path"]) ?? "", settings);
     }
     default:
       return { nodes: [] };

@@ -3,13 +3,12 @@
 // object, on its pod template, on its volumeClaimTemplates or on a PersistentVolumeClaim it mounts;
 // where it may run comes from its required node affinity, its node selector and its namespace's
 // PodNodeSelector annotation. Pure.
-import { POD_NODE_SELECTOR_ANNOTATION } from "../kubernetes";
+import { DATA_CLASS_LABEL, POD_NODE_SELECTOR_ANNOTATION } from "../kubernetes";
 import { DataClass, Workload } from "../residency/model";
 import { declaredClass } from "./cloud";
 import { dig, listAt, mapAt, textAt } from "./props";
 
-/** The label a Kubernetes object that holds or processes classified data carries. */
-export const DATA_CLASS_LABEL = "fortress.io/data-class";
+export { DATA_CLASS_LABEL } from "../kubernetes";
 
 /** What a resource as the pack reads it has for the Kubernetes reader. */
 export interface KubeObject {
@@ -55,6 +54,8 @@ export interface KubeWorkload {
   readonly workload?: Workload;
   /** Why it could not be judged. */
   readonly unreadable?: string;
+  /** Why it has no verdict at all: a volume nobody classified, for the advisory. */
+  readonly unclassified?: string;
 }
 
 type Requirement = { key?: unknown; operator?: unknown; values?: unknown };
@@ -112,11 +113,13 @@ export function kubernetesWorkloads(objects: readonly KubeObject[]): KubeWorkloa
       const selector = textAt(o.props, ["metadata", "annotations", POD_NODE_SELECTOR_ANNOTATION]);
       if (selector) pinned.set(nameOf(o), parseSelector(selector));
     }
-    if (o.type === "kubernetes:core/v1:PersistentVolumeClaim") {
+    if (o.type === PVC) {
       const c = declaredClass(mapAt(o.props, ["metadata", "labels"])[DATA_CLASS_LABEL]).dataClass;
       if (c) claims.set(`${nsOf(o)}/${nameOf(o)}`, { dataClass: c, name: nameOf(o) });
     }
   }
+  // Claims each pod template mounts, and whether a classified workload mounts them.
+  const mounted = new Map<string, boolean>();
 
   const out: KubeWorkload[] = [];
   for (const o of kube) {
@@ -142,9 +145,12 @@ export function kubernetesWorkloads(objects: readonly KubeObject[]): KubeWorkloa
       })),
     ];
     const spec = dig(pod.template, ["spec"]);
-    for (const v of listAt(spec, ["volumes"])) {
+    const mounts = listAt(spec, ["volumes"]).flatMap((v) => {
       const claim = textAt(v, ["persistentVolumeClaim", "claimName"]);
-      const found = claim ? claims.get(`${nsOf(o)}/${claim}`) : undefined;
+      return claim ? [`${nsOf(o)}/${claim}`] : [];
+    });
+    for (const key of mounts) {
+      const found = claims.get(key);
       if (found)
         declared.push({
           value: found.dataClass,
@@ -152,6 +158,7 @@ export function kubernetesWorkloads(objects: readonly KubeObject[]): KubeWorkloa
         });
     }
     const given = declared.filter((d) => d.value !== undefined);
+    for (const key of mounts) mounted.set(key, (mounted.get(key) ?? false) || given.length > 0);
     if (given.length === 0) continue;
     const bad = given.find((d) => !declaredClass(d.value).dataClass);
     if (bad) {
@@ -199,7 +206,100 @@ export function kubernetesWorkloads(objects: readonly KubeObject[]): KubeWorkloa
       },
     });
   }
+  for (const o of kube.filter((k) => k.type === PVC)) {
+    const claim = unmountedClaim(o, kube, mounted.get(`${nsOf(o)}/${nameOf(o)}`));
+    if (claim) out.push(claim);
+  }
   return out;
+}
+
+const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
+
+/**
+ * A claim no classified workload of the program mounts. Classified, its data is where its volume
+ * is provisioned: its bound PersistentVolume's node affinity or its StorageClass's
+ * allowedTopologies, when the program has them; a workload from elsewhere decides it otherwise.
+ * Unclassified, nobody can tell what it holds: an advisory names the label. A claim a classified
+ * workload mounts is judged with that workload (the volume is where its pods are).
+ */
+function unmountedClaim(
+  o: KubeObject,
+  kube: readonly KubeObject[],
+  byClassified: boolean | undefined,
+): KubeWorkload | undefined {
+  const value = mapAt(o.props, ["metadata", "labels"])[DATA_CLASS_LABEL];
+  const described = `PersistentVolumeClaim "${nameOf(o)}"`;
+  if (byClassified) return undefined;
+  if (value === undefined) {
+    return {
+      urn: o.urn,
+      unclassified:
+        `${described} has no "${DATA_CLASS_LABEL}" label${byClassified === false ? " and no classified workload mounts it" : ""}, ` +
+        `so the pack cannot tell whether it holds personal data. Set the label ${DATA_CLASS_LABEL} to personal, special, internal or public.`,
+    };
+  }
+  const dataClass = declaredClass(value).dataClass;
+  if (!dataClass) {
+    return {
+      urn: o.urn,
+      unreadable: `${described} has ${DATA_CLASS_LABEL}=${JSON.stringify(value)}, which is no data class; use one of ${Object.values(DataClass).join(", ")}.`,
+    };
+  }
+  const named = (type: string, name: string | undefined) =>
+    name === undefined ? undefined : kube.find((k) => k.type === type && nameOf(k) === name);
+  const volumeName = textAt(o.props, ["spec", "volumeName"]);
+  const className = textAt(o.props, ["spec", "storageClassName"]);
+  const pv = named("kubernetes:core/v1:PersistentVolume", volumeName);
+  const sc = named("kubernetes:storage.k8s.io/v1:StorageClass", className);
+  const [required, where] = pv
+    ? [
+        requiredLabels({}, listAt(pv.props, ["spec", "nodeAffinity", "required", "nodeSelectorTerms"])),
+        `its PersistentVolume "${volumeName}"'s node affinity`,
+      ]
+    : sc
+      ? [
+          topologyLabels(listAt(sc.props, ["allowedTopologies"])),
+          `its StorageClass "${className}"'s allowedTopologies`,
+        ]
+      : [
+          {},
+          className
+            ? `its StorageClass "${className}", which the program does not define`
+            : "no StorageClass named (the cluster's default)",
+        ];
+  if (required === undefined) {
+    return {
+      urn: o.urn,
+      unreadable: `${described} holds ${dataClass} data where ${where} says, which Fortress cannot verify (several terms, or several values); require region=no in a single term.`,
+    };
+  }
+  const labels = required;
+  return {
+    urn: o.urn,
+    workload: {
+      name: nameOf(o),
+      kind: "PersistentVolumeClaim",
+      dataClass,
+      ...(Object.keys(labels).length > 0 ? { requiredNodeLabels: labels } : {}),
+      evidence:
+        `data class ${dataClass} from its own label; mounted by no workload of the program; ` +
+        (Object.keys(labels).length > 0
+          ? `provisioned at ${labelList(labels)} (${where})`
+          : `provisioned anywhere: ${where} pins no node`),
+    },
+  };
+}
+
+/** A StorageClass's allowedTopologies as labels: one term, each expression with one value. */
+function topologyLabels(terms: unknown[]): Record<string, string> | undefined {
+  if (terms.length !== 1) return terms.length === 0 ? {} : undefined;
+  const labels: Record<string, string> = {};
+  for (const e of listAt(terms[0], ["matchLabelExpressions"]) as { key?: unknown; values?: unknown }[]) {
+    const values = Array.isArray(e.values) ? e.values : [];
+    if (typeof e.key !== "string" || values.length !== 1) return undefined;
+    labels[e.key] = String(values[0]);
+  }
+  return labels;
 }
 
 const labelList = (labels: Record<string, string>) =>

@@ -14,7 +14,7 @@ import { EnforcementLevel, ResidencyRule } from "../residency/model";
 import { residencyRules } from "../residency/rules";
 import { evaluateResidency, mandatoryViolations } from "../residency/policy";
 import { CLASSIFICATION_TAG } from "./cloud";
-import { ProgramFacts, PropsKind, ResourceFacts, programFacts } from "./facts";
+import { DATA_CLASS_LABEL, ProgramFacts, PropsKind, ResourceFacts, programFacts } from "./facts";
 import { plainProps } from "./props";
 
 /** Settings a stack gives the pack (`--policy-pack-config`), per policy. */
@@ -103,10 +103,10 @@ export const classificationTagPolicy: StackValidationPolicy = {
   },
 };
 
-/** Any other resource of a provider under a foreign access law: an advisory naming the tag. */
+/** Any other resource of a provider under a foreign access law, or an unclassified volume claim: an advisory naming the tag or label. */
 export const unclassifiedResourcePolicy: StackValidationPolicy = {
   name: "fortress-unclassified-resource",
-  description: `Resources of a US-owned cloud without a "${CLASSIFICATION_TAG}" tag or label cannot be judged: set it.`,
+  description: `Resources of a US-owned cloud without a "${CLASSIFICATION_TAG}" tag or label, and PersistentVolumeClaims without a "${DATA_CLASS_LABEL}" label that no classified workload mounts, cannot be judged: set it.`,
   enforcementLevel: "advisory",
   configSchema,
   validateStack: (args, report) => {

@@ -22,6 +22,7 @@ export {
   type DataFlow,
   type DataStore,
   type Deployment,
+  type DeploymentTarget,
   EnforcementLevel,
   type ResidencyNode,
   type ResidencyPolicy,
@@ -72,5 +73,8 @@ export {
   k3sClusterResidency,
   kvmNodeResidency,
   mergeResidency,
-  pinnedNamespacesResidency,
+  argoBootstrapNames,
+  argoBootstrapResidency,
+  openFaasPlatformNames,
+  openFaasPlatformResidency,
 } from "./components";

@@ -76,6 +76,8 @@ export interface DataStore {
 /** Something that processes data: a Kubernetes workload, a function, a service on a host. */
 export interface Workload {
   readonly name: string;
+  /** What it is, as the report names it (`OpenFaaS function namespace`). Default: workload. */
+  readonly kind?: string;
   readonly dataClass: DataClass;
   /**
    * The nodes it is pinned to (a service on a host, a pod with `nodeName`). Without it the workload
@@ -113,6 +115,25 @@ export interface ControlPlane {
   readonly agents?: readonly string[];
 }
 
+/**
+ * Something that deploys what another source holds (an Argo CD Application): where it deploys to,
+ * and why what it deploys cannot be judged here. No rule judges it; the report names it with its
+ * verdict "cannot be judged", never "pass".
+ */
+export interface DeploymentTarget {
+  readonly name: string;
+  /** What it is, e.g. "Argo CD Application". */
+  readonly kind: string;
+  /** What it deploys from: the repository, path and revision. */
+  readonly source: string;
+  /** Where it deploys to: the cluster and namespace. */
+  readonly destination: string;
+  /** Why what it deploys cannot be judged, for the report's verdict. */
+  readonly cannotJudge: string;
+  /** How to judge it after all. */
+  readonly remediation: string;
+}
+
 /** Everything the rules look at: the nodes and what is placed on and between them. */
 export interface Deployment {
   readonly nodes: readonly ResidencyNode[];
@@ -120,6 +141,8 @@ export interface Deployment {
   readonly workloads?: readonly Workload[];
   readonly flows?: readonly DataFlow[];
   readonly controlPlanes?: readonly ControlPlane[];
+  /** What deploys from elsewhere: the report shows it, no rule can judge it. */
+  readonly targets?: readonly DeploymentTarget[];
 }
 
 /** How bad a violation is, for ordering a report. */

@@ -39,7 +39,8 @@ export function severityOf(dataClass: DataClass, forPersonal: Severity, forSpeci
 
 // A store's kind is the caller's words ("MySQL replica", "etcd"): used as given, even at the start.
 export const storeWords = (s: DataStore) => `${s.kind} "${s.name}"`;
-export const workloadWords = (w: Workload) => `workload "${w.name}"`;
+// A workload's kind when the facts name one (`OpenFaaS function namespace`), else "workload".
+export const workloadWords = (w: Workload) => `${w.kind ?? "workload"} "${w.name}"`;
 export const flowWords = (f: DataFlow) => `flow "${f.name}"`;
 export const controlPlaneWords = (c: ControlPlane) => `Kubernetes control plane "${c.name}"`;
 /** Upper-cases the first letter: the same words at the start of a sentence. */

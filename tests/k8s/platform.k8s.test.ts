@@ -2,32 +2,35 @@
 // from Go modules: what k3s embeds; k3s itself cannot be had here). Needs root. See README.md.
 import * as assert from "assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { PolicyResource } from "@pulumi/policy";
 import { POD_NODE_SELECTOR_ANNOTATION } from "../../sdk/kubernetes";
-import { DATA_CLASS_LABEL } from "../../sdk/policy/facts";
-import { fortressPolicies } from "../../sdk/policy/policies";
-import { ARGO_NAMESPACE } from "../../components/argoBootstrap/argo";
-import { FUNCTION_NAMESPACE, OPENFAAS_NAMESPACE } from "../../components/openFaasPlatform/openfaas";
+import { ARGO_NAMESPACE } from "../../sdk/argo";
+import { FUNCTION_NAMESPACE, OPENFAAS_NAMESPACE } from "../../sdk/openfaas";
 import {
   ApiError,
   Kube,
   KubeObject,
   RenderedNode,
   RenderedStack,
-  clusterEnv,
   clusterLeftovers,
   clusterScript,
   etcdValue,
-  renderStack,
   waitFor,
 } from "./cluster";
 import { APPLICATION_CRD, FUNCTION_CRD } from "./crds";
 import {
+  Node,
+  PlacementRow,
+  PlatformCluster,
+  Pod,
+  bringUpPlatform,
+  decidedOf,
+  packVerdicts,
+  placementRows,
+  placementTable,
+} from "./platformCluster";
+import {
   ROAMING_NAMESPACE,
   ROW_LABEL,
-  STORAGE_CLASS,
   WorkloadCase,
   podSpec,
   workloadCases,
@@ -36,47 +39,6 @@ import {
 
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-type Pod = {
-  metadata: { name: string; namespace: string; labels?: Record<string, string> };
-  spec: {
-    nodeName?: string;
-    nodeSelector?: Record<string, string>;
-    tolerations?: { key?: string; value?: string; effect?: string }[];
-  };
-  status: { phase?: string; conditions?: { type: string; status: string; reason?: string }[] };
-};
-type Node = KubeObject & {
-  spec: { taints?: { key: string; value?: string; effect: string }[]; unschedulable?: boolean };
-  status: { conditions?: { type: string; status: string }[] };
-};
-
-/** The pack's verdict on each workload, run as the engine runs a stack policy: on the live objects. */
-function packVerdicts(objects: KubeObject[]): Map<string, string[]> {
-  const urnOf = (o: KubeObject) =>
-    `urn:pulumi:k8s::fortress::kubernetes:${o.apiVersion.includes("/") ? o.apiVersion : `core/${o.apiVersion}`}:${o.kind}::${o.metadata.name}`;
-  const resources = objects.map(
-    (o) =>
-      ({
-        type: `kubernetes:${o.apiVersion.includes("/") ? o.apiVersion : `core/${o.apiVersion}`}:${o.kind}`,
-        name: o.metadata.name,
-        urn: urnOf(o),
-        props: o,
-        opts: {},
-      }) as unknown as PolicyResource,
-  );
-  const verdicts = new Map<string, string[]>(objects.map((o) => [urnOf(o), []]));
-  // The stack policies: Kubernetes objects are judged on what the engine reports after the update
-  // (the before-create resource policy leaves them to these).
-  for (const policy of fortressPolicies) {
-    if (!("validateStack" in policy)) continue;
-    void policy.validateStack(
-      { resources, stackTags: new Map(), getConfig: <T extends object>() => ({}) as T } as never,
-      (message: string, urn?: string) => verdicts.get(urn ?? "")?.push(`${policy.name}: ${message}`),
-    );
-  }
-  return new Map(objects.map((o) => [o.metadata.name, verdicts.get(urnOf(o)) ?? []]));
-}
-
 describe("real Kubernetes: the platform layer on upstream kube-apiserver and kube-scheduler", function () {
   this.timeout(15 * 60 * 1000);
 
@@ -84,8 +46,8 @@ describe("real Kubernetes: the platform layer on upstream kube-apiserver and kub
   let env: Record<string, string>;
   let kube: Kube;
   let realNode: RenderedNode;
-  const timings = { renderMs: 0, upMs: 0, bringUpMs: 0 };
-  const regionOf = new Map<string, string>();
+  let timings: PlatformCluster["timings"];
+  let regionOf: Map<string, string>;
   let fleetTaint: { key: string; value: string; effect: string };
   let image: string;
   let down = false;
@@ -101,148 +63,12 @@ describe("real Kubernetes: the platform layer on upstream kube-apiserver and kub
   const netnsBefore = new Set(fs.existsSync("/run/netns") ? fs.readdirSync("/run/netns") : []);
 
   before(async function () {
-    const tRender = Date.now();
-    const prod = (await import("yaml")).parse(
-      fs.readFileSync(path.join(__dirname, "../../stacks/Pulumi.prod.yaml"), "utf8"),
-    ) as {
-      config: Record<string, Record<string, unknown>>;
-    };
-    // prod declares no functions; these go through OpenFaasPlatform like any stack's would.
-    stack = await renderStack("prod", {
-      "fortress:openfaas": {
-        ...prod.config["fortress:openfaas"],
-        functions: [
-          {
-            name: "gdpr-export",
-            image: "registry.example.no/gdpr-export:1.0.0",
-            scale: { min: 1 },
-            labels: { [DATA_CLASS_LABEL]: "personal" },
-          },
-          {
-            name: "thumbnails",
-            image: "registry.example.no/thumbnails:2.1.0",
-            scale: { zero: true },
-            limits: { cpu: "500m", memory: "128Mi" },
-          },
-        ],
-      },
-      "fortress:openfaasLicense": "not-a-real-licence",
-    });
-    timings.renderMs = Date.now() - tRender;
-    const servers = stack.nodes.filter((n) => n.role === "server");
-    realNode = servers[0];
-    const fleet = stack.nodes.find((n) => n.taints.length > 0);
-    assert.ok(fleet, "the prod rendering has a tainted (Fleet) node");
-    fleetTaint = fleet.taints[0];
-
-    env = clusterEnv();
-    clusterScript(["down"]); // a run that died before its own `down` left nothing we keep
-    const argsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fortress-k8s-")), "apiserver-args");
-    fs.writeFileSync(argsFile, stack.apiserverArgs.join("\n") + "\n");
-    const t0 = Date.now();
-    clusterScript(["up"], {
-      FORTRESS_K8S_NODE: realNode.name,
-      FORTRESS_K8S_NODE_LABELS: Object.entries(realNode.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(","),
-      FORTRESS_K8S_NODE_TAINTS: realNode.taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(","),
-      FORTRESS_K8S_APISERVER_ARGS: argsFile,
-      FORTRESS_K8S_SECRETS_ENCRYPTION: String(stack.secretsEncryption),
-    });
-    fs.rmSync(path.dirname(argsFile), { recursive: true });
-    timings.upMs = Date.now() - t0;
-    kube = new Kube(env);
-    image = env.FORTRESS_K8S_PROBE_IMAGE;
-
-    // The other nodes are kwok's: Fleet nodes bigger than Fortress ones, so the scheduler's
-    // scoring would choose them for any pod it is allowed to put there.
-    for (const n of stack.nodes.filter((x) => x.name !== realNode.name)) {
-      const fleetNode = n.labels.region !== "no";
-      const size = fleetNode ? { cpu: "16", memory: "64Gi" } : { cpu: "4", memory: "16Gi" };
-      await kube.create({
-        apiVersion: "v1",
-        kind: "Node",
-        metadata: {
-          name: n.name,
-          labels: {
-            ...n.labels,
-            "kubernetes.io/hostname": n.name,
-            "kubernetes.io/os": "linux",
-            "kubernetes.io/arch": "amd64",
-          },
-          annotations: { "kwok.x-k8s.io/node": "fake" },
-        },
-        spec: { taints: n.taints },
-        status: { capacity: { ...size, pods: "110" }, allocatable: { ...size, pods: "110" } },
-      });
-    }
-    for (const n of stack.nodes) {
-      regionOf.set(n.name, n.labels.region);
-      await waitFor(`node ${n.name} Ready`, async () => {
-        const node = await kube.get<Node>(`/api/v1/nodes/${n.name}`);
-        const ready = node.status.conditions?.find((c) => c.type === "Ready")?.status === "True";
-        const notReadyTaint = node.spec.taints?.some((t) => t.key === "node.kubernetes.io/not-ready");
-        return ready && !notReadyTaint ? true : undefined;
-      });
-    }
-    timings.bringUpMs = Date.now() - t0;
-
-    await kube.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: ROAMING_NAMESPACE } });
-    await kube.apply({
-      apiVersion: "storage.k8s.io/v1",
-      kind: "StorageClass",
-      metadata: { name: STORAGE_CLASS },
-      provisioner: "kubernetes.io/no-provisioner",
-      volumeBindingMode: "WaitForFirstConsumer",
-    });
-    // Local volumes on every kwok node, as k3s's local-path storage would give: the scheduler
-    // binds a claim to a volume on the node it picks for the pod.
-    for (const n of stack.nodes.filter((x) => x.name !== realNode.name)) {
-      for (let i = 0; i < 6; i++) {
-        await kube.apply({
-          apiVersion: "v1",
-          kind: "PersistentVolume",
-          metadata: { name: `local-${n.name}-${i}` },
-          spec: {
-            capacity: { storage: "1Gi" },
-            accessModes: ["ReadWriteOnce"],
-            storageClassName: STORAGE_CLASS,
-            persistentVolumeReclaimPolicy: "Retain",
-            local: { path: `/var/lib/fortress-volumes/${i}` },
-            nodeAffinity: {
-              required: {
-                nodeSelectorTerms: [
-                  { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [n.name] }] },
-                ],
-              },
-            },
-          },
-        });
-      }
-    }
+    ({ stack, env, kube, realNode, timings, regionOf, fleetTaint, image } = await bringUpPlatform());
   });
 
   after(() => takeDown());
 
-  const pods = (ns: string, selector: string) =>
-    kube.list<Pod>(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`);
-
-  /** Waits until each pod is bound or the scheduler has said it cannot place it. */
-  const decided = (ns: string, selector: string, count: number) =>
-    waitFor(
-      `${count} pods of ${selector} scheduled or refused`,
-      async () => {
-        const list = await pods(ns, selector);
-        if (list.length < count) return undefined;
-        const open = list.filter(
-          (p) =>
-            !p.spec.nodeName &&
-            !p.status.conditions?.some((c) => c.type === "PodScheduled" && c.reason === "Unschedulable"),
-        );
-        return open.length === 0 ? list : undefined;
-      },
-      120000,
-    );
+  const decided = (ns: string, selector: string, count: number) => decidedOf(kube, ns, selector, count);
 
   it("registers the prod nodes with exactly the labels and taints K3sCluster renders", async () => {
     const nodes = await kube.list<Node>("/api/v1/nodes");
@@ -482,48 +308,9 @@ describe("real Kubernetes: the platform layer on upstream kube-apiserver and kub
     }
 
     const verdicts = packVerdicts(first.live);
-    type Row = {
-      c: WorkloadCase;
-      personal: boolean;
-      packPasses: boolean;
-      outside: boolean;
-      where: string;
-      reasons: string[];
-    };
-    const rows: Row[] = cases.map((c) => {
-      const cls = c.templateClass ?? c.objectClass;
-      const personal = cls === "personal" || cls === "special";
-      const reasons = verdicts.get(c.name) ?? [];
-      const all = [...first.result.get(c.name)!, ...second.result.get(c.name)!];
-      const outside = all.some((n) => n && regionOf.get(n) !== "no");
-      const fmt = (l: string[]) => l.map((n) => n || "-").join(",");
-      return {
-        c,
-        personal,
-        packPasses: reasons.length === 0,
-        outside,
-        where: `${fmt(first.result.get(c.name)!)} | full: ${fmt(second.result.get(c.name)!)}`,
-        reasons,
-      };
-    });
-    const bad = (r: Row) => r.personal && r.outside && r.packPasses;
-    const table = [
-      "workload | kind | namespace | object/template class | affinity | tolerates Fleet | pack | scheduler (all open | Fortress full) | outside Norway | agrees",
-      ...rows.map((r) =>
-        [
-          r.c.name,
-          r.c.kind,
-          r.c.namespace,
-          `${r.c.objectClass ?? "-"}/${r.c.templateClass ?? "-"}`,
-          r.c.affinity,
-          r.c.toleratesFleet ? "yes" : "no",
-          r.packPasses ? "passes" : "refuses",
-          r.where,
-          r.outside ? "CAN" : "never",
-          bad(r) ? `NO (issue 12: ${r.c.issue12 ?? "not expected"})` : "yes",
-        ].join(" | "),
-      ),
-    ];
+    const rows = placementRows(cases, verdicts, first.result, second.result, regionOf);
+    const bad = (r: PlacementRow) => r.personal && r.outside && r.packPasses;
+    const table = placementTable(rows, bad);
     console.log(table.map((l) => `      ${l}`).join("\n"));
 
     // Every workload with personal data that the pack passes never leaves Norway, and every one
@@ -582,8 +369,10 @@ describe("real Kubernetes: the platform layer on upstream kube-apiserver and kub
     takeDown();
     assert.deepStrictEqual(clusterLeftovers(env), []);
     const netnsAfter = fs.existsSync("/run/netns") ? fs.readdirSync("/run/netns") : [];
+    // Pod namespaces (the CNI names them cni-<id>) and our own; other labs on the machine make theirs.
+    const ours = (n: string) => n.startsWith("cni-") || n === env.FORTRESS_K8S_NETNS;
     assert.deepStrictEqual(
-      netnsAfter.filter((n) => !netnsBefore.has(n)),
+      netnsAfter.filter((n) => !netnsBefore.has(n) && ours(n)),
       [],
       "pod network namespaces left in /run/netns",
     );

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgoBootstrap, ArgoBootstrapArgs } from "../../components/argoBootstrap/argoBootstrap";
-import { parseSshRepository } from "../../components/argoBootstrap/argo";
+import { parseSshRepository } from "../../sdk/argo";
 import { fakeBcryptHash, isSecret, settle, valueOf } from "../../sdk/testing/mocks";
 import {
   assertNowhereInClear,

@@ -183,6 +183,10 @@ describe("bad input, at random (property)", function () {
       ],
       k3s: { version: "v1.31.4+k3s1", servers: ["osl-1"], agents: ["osl-2"] },
       database: { primary: "osl-1", replicas: ["osl-2"], port: 3307 },
+      // The layers the program checks before it registers a node (sdk/stackLayers.ts).
+      mesh: { cidr: "10.100.0.0/24", listenPort: 51820, natNodes: ["osl-2"] },
+      openfaas: { allowedRegistries: ["registry.example.no"], gatewayTimeout: "1m" },
+      argo: { repoUrl: "git@github.com:org/infra.git", path: "apps/prod", knownHosts: [] },
     };
     const run = (config: unknown) => {
       const entries = Object.entries(

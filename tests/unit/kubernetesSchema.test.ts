@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IApplication } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import { ArgoBootstrap } from "../../components/argoBootstrap/argoBootstrap";
-import { ApplicationObject } from "../../components/argoBootstrap/argo";
+import { ApplicationObject } from "../../sdk/argo";
 import { OpenFaasPlatform } from "../../components/openFaasPlatform/openFaasPlatform";
 import { NamespaceObject } from "../../sdk/kubernetes";
 import { RecordedResource, settle, valueOf } from "../../sdk/testing/mocks";

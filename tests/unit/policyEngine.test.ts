@@ -7,13 +7,16 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { ArgoBootstrap } from "../../components/argoBootstrap/argoBootstrap";
 import { GtidMySql } from "../../components/gtidMySql/gtidMySql";
 import { K3sCluster } from "../../components/k3sCluster/k3sCluster";
 import { HostArgs } from "../../components/host/hostArgs";
+import { OpenFaasPlatform } from "../../components/openFaasPlatform/openFaasPlatform";
+import { programFacts } from "../../sdk/policy/facts";
 import { EnforcementLevel } from "../../sdk/residency";
 import { settle, valueOf } from "../../sdk/testing/mocks";
-import { EngineResource, UNKNOWN, runPack } from "./packHarness";
-import { mocks } from "./setup";
+import { EngineResource, UNKNOWN, runPack, wire } from "./packHarness";
+import { mocks, testK8sProvider } from "./setup";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ncG9saWN5LWVuZ2luZQ==\n-----END OPENSSH PRIVATE KEY-----\n";
 const host = (name: string, address: string, placement: HostArgs["placement"]): HostArgs => ({
@@ -165,7 +168,7 @@ describe("the policy pack on what the engine sends for real components", () => {
     ]);
   });
 
-  it("asks no facts of the components that place no data (the mesh, the platform)", async () => {
+  it("asks no facts of the mesh, and names a platform component that registered none", async () => {
     // As the real `up` of the lab stack sent it: WireGuardMesh's outputs hold addresses and keys.
     const found = await runPack([
       {
@@ -175,9 +178,60 @@ describe("the policy pack on what the engine sends for real components", () => {
         outputs: { addresses: { alfa: "10.100.0.192" }, cidr: "10.100.0.0/24", interfaceName: "wg0" },
       },
       { type: "fortress:index:OpenFaasPlatform", name: "openfaas", inputs: {}, outputs: { gatewayUrl: "x" } },
-      { type: "fortress:index:ArgoBootstrap", name: "argo", inputs: {}, outputs: { namespace: "argocd" } },
     ]);
-    assert.deepStrictEqual(found, []);
+    assert.deepStrictEqual(found, [
+      'fortress-unknown-node [openfaas] fortress:index:OpenFaasPlatform "openfaas" registered no residency facts (its "residency" output), so where it puts data cannot be checked; upgrade Fortress, or run the pack on the resource\'s inputs (resource validation).',
+    ]);
+  });
+
+  it("reads the same platform facts from what OpenFaasPlatform and ArgoBootstrap register and from their args", async () => {
+    const cluster = new K3sCluster("k3s", {
+      servers: [osl(1)],
+      agents: [fleet],
+      addresses,
+      version: "v1.31.4+k3s1",
+    });
+    const opts = { provider: testK8sProvider() };
+    const openfaas = new OpenFaasPlatform("openfaas", {}, opts);
+    const argo = new ArgoBootstrap(
+      "argo",
+      { repoUrl: "git@github.com:org/infra.git", path: "apps/prod" },
+      opts,
+    );
+    const seen = [
+      await asEngineSees(cluster, "fortress:index:K3sCluster", "k3s"),
+      await asEngineSees(openfaas, "fortress:index:OpenFaasPlatform", "openfaas"),
+      await asEngineSees(argo, "fortress:index:ArgoBootstrap", "argo"),
+    ];
+    // Pinned to region=no by their namespaces: nothing to report, with a Fleet agent in the cluster.
+    assert.deepStrictEqual(await runPack(seen), []);
+    const read = (kind: "outputs" | "inputs") =>
+      programFacts(
+        seen.map((r) => ({ type: r.type, name: r.name, urn: r.name, props: wire(r[kind] ?? r.inputs) })),
+        kind,
+      ).deployment;
+    const [fromOutputs, fromInputs] = [read("outputs"), read("inputs")];
+    assert.deepStrictEqual(fromOutputs.workloads, fromInputs.workloads);
+    assert.deepStrictEqual(fromOutputs.targets, fromInputs.targets);
+    assert.deepStrictEqual(
+      fromOutputs.workloads?.map((w) => [w.name, w.dataClass, w.requiredNodeLabels]),
+      [
+        ["openfaas/openfaas", "personal", { region: "no" }],
+        ["openfaas/openfaas-fn", "personal", { region: "no" }],
+        ["argo/argocd", "special", { region: "no" }],
+        ["argo/sealed-secrets", "special", { region: "no" }],
+      ],
+    );
+    assert.deepStrictEqual(
+      fromOutputs.targets?.map((t) => [t.name, t.source, t.destination]),
+      [
+        [
+          "argo/infrastructure-root",
+          "git@github.com:org/infra.git, path apps/prod, revision HEAD",
+          "https://kubernetes.default.svc (the cluster Argo CD runs in), namespace argocd",
+        ],
+      ],
+    );
   });
 
   it("judges the GtidMySql args the real engine sent at preview (recorded on the lab)", async () => {

@@ -1,14 +1,17 @@
 // The policy pack's scenarios: each violating one with its compliant twin, as the engine would
 // hand them to the pack (inputs for resource policies, outputs for stack policies; see
 // packHarness.ts). Shared by the policy tests and the report tests.
+import { checkArgoArgs } from "../../sdk/argo";
 import { InputProblems } from "../../sdk/errors";
 import { DATA_CLASS_LABEL } from "../../sdk/policy/facts";
 import {
   DataClass,
   HostPlacement,
+  argoBootstrapResidency,
   gtidMySqlResidency,
   k3sClusterResidency,
   kvmNodeResidency,
+  openFaasPlatformResidency,
 } from "../../sdk/residency";
 import { EngineResource } from "./packHarness";
 
@@ -85,17 +88,29 @@ export function component(kind: string, name: string, inputs: Record<string, unk
   const ignore = new InputProblems();
   const hosts = (k: string) => (inputs[k] ?? []) as HostPlacement[];
   const residency =
-    type === "fortress:index:K3sCluster"
-      ? k3sClusterResidency(ignore, name, hosts("servers"), hosts("agents"))
-      : type === "fortress:index:GtidMySql"
-        ? gtidMySqlResidency(
-            ignore,
+    type === "fortress:index:OpenFaasPlatform"
+      ? openFaasPlatformResidency(
+          name,
+          ((inputs.functions ?? []) as { name: string }[]).map((f) => f.name),
+        )
+      : type === "fortress:index:ArgoBootstrap"
+        ? argoBootstrapResidency(
             name,
-            inputs.primary as HostPlacement,
-            hosts("replicas"),
-            (inputs.dataClass as DataClass | undefined) ?? DataClass.Personal,
+            inputs.repoUrl as string,
+            inputs.path as string,
+            checkArgoArgs(ignore, inputs).settings,
           )
-        : kvmNodeResidency(ignore, name, inputs.placement as never);
+        : type === "fortress:index:K3sCluster"
+          ? k3sClusterResidency(ignore, name, hosts("servers"), hosts("agents"))
+          : type === "fortress:index:GtidMySql"
+            ? gtidMySqlResidency(
+                ignore,
+                name,
+                inputs.primary as HostPlacement,
+                hosts("replicas"),
+                (inputs.dataClass as DataClass | undefined) ?? DataClass.Personal,
+              )
+            : kvmNodeResidency(ignore, name, inputs.placement as never);
   return { type, name, inputs, outputs: { residency } };
 }
 

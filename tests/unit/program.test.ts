@@ -193,6 +193,111 @@ describe("the stack program", () => {
     );
     await settle();
     assert.deepStrictEqual(mocks.resources, []);
+    // The mesh, OpenFaaS and Argo CD, through the components' own checks (sdk/wireguard, sdk/openfaas,
+    // sdk/argo): under `up --skip-preview` the constructors would throw after the nodes registered.
+    const k3s = { version: "v1.31.4+k3s1", servers: ["osl-1"], agents: ["fleet-1"] };
+    const refused: [Record<string, unknown>, string][] = [
+      [
+        { mesh: { listenPort: 70000 } },
+        "fortress:mesh.listenPort: 70000 is not a valid port; use a whole number from 1 to 65535",
+      ],
+      [
+        { mesh: { cidr: "8.8.8.0/24" } },
+        'fortress:mesh.cidr: "8.8.8.0/24" is not a private range; use one inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10',
+      ],
+      [{ mesh: { natNodes: ["osl-9"] } }, 'fortress:mesh.natNodes: "osl-9" is not a node of the mesh'],
+      [
+        { mesh: { addresses: { "osl-1": "10.100.0.7", "osl-2": "10.100.0.7" } } },
+        'fortress:mesh.addresses["osl-2"]: node "osl-2" would get 10.100.0.7, which node "osl-1" has; pin one of them to a free address, e.g. "10.100.0.254"',
+      ],
+      [
+        { mesh: { nodes: ["osl-1"] } },
+        "fortress:mesh.nodes: is set by the stack: the mesh joins every node of fortress:nodes, so leave it out",
+      ],
+      [
+        { k3s, openfaas: { gatewayTimeout: "soon" } },
+        'fortress:openfaas.gatewayTimeout: "soon" is not a duration; use a number with a unit, e.g. "10s", "1m30s" or "2m"',
+      ],
+      [
+        { k3s, openfaas: { allowedRegistry: ["registry.example.no"] } },
+        'fortress:openfaas.allowedRegistry: is not a OpenFaasPlatform setting; did you mean "allowedRegistries"? use chart, license, functions, allowedRegistries, gatewayTimeout',
+      ],
+      [
+        { k3s, openfaas: { license: "plain-text-licence" } },
+        "fortress:openfaas.license: is a secret and would sit in plain config: set it with `pulumi config set --secret fortress:openfaasLicense` instead",
+      ],
+      [
+        { k3s, argo: { repoUrl: "https://github.com/org/infra.git", path: "apps/prod" } },
+        'fortress:argo.repoUrl: "https://github.com/org/infra.git" is not an SSH repository URL, which the deploy key needs; use one such as "git@github.com:org/infra-repo.git" or "ssh://git@git.example.no:2222/org/infra-repo.git"',
+      ],
+      [
+        {
+          k3s,
+          argo: { repoUrl: "git@github.com:org/infra.git", path: "apps/prod", knownHosts: "github.com" },
+        },
+        'fortress:argo.knownHosts: must be a list of known_hosts lines, not "github.com"',
+      ],
+    ];
+    for (const [config, message] of refused) {
+      mocks.reset();
+      assert.throws(() => fortressProgram(stack(config)), { message }, JSON.stringify(config));
+      await settle();
+      assert.deepStrictEqual(mocks.resources, [], `registered before refusing ${JSON.stringify(config)}`);
+    }
+  });
+
+  it("judges the platform with the cluster's nodes and shows it in the residency output", async () => {
+    const out = fortressProgram(
+      stack({
+        k3s: { version: "v1.31.4+k3s1", servers: ["osl-1"], agents: ["fleet-1"] },
+        openfaas: { allowedRegistries: ["registry.example.no"] },
+        argo: { repoUrl: "git@github.com:org/infra.git", path: "apps/prod" },
+      }),
+    );
+    assert.strictEqual(out.residency.compliant, true);
+    assert.strictEqual(out.residency.verdicts["workload-affinity"], "pass");
+    await settle();
+    // Without the platform the rule has nothing of the stack's to judge.
+    mocks.reset();
+    const bare = fortressProgram(
+      stack({ k3s: { version: "v1.31.4+k3s1", servers: ["osl-1"], agents: ["fleet-1"] } }),
+    );
+    assert.strictEqual(bare.residency.verdicts["workload-affinity"], "nothing to judge");
+    await settle();
+  });
+
+  it("refuses a platform pinned to Norway in a Swedish cluster, naming its config key", async () => {
+    // Pods pinned to region=no never schedule where no node carries the label.
+    const sweden = { country: "SE", provider: "safespring" };
+    const config = {
+      nodes: [{ name: "sto-1", placement: sweden, existing: { host: "185.1.2.9" } }],
+      allowedCountries: ["SE"],
+      k3s: { version: "v1.31.4+k3s1", servers: ["sto-1"] },
+      openfaas: {},
+    };
+    const cannot = (w: string) =>
+      `  - fortress:openfaas: residency rule workload-affinity: ${w} requires node labels region=no, which no node of the deployment carries, so it cannot be scheduled anywhere. Require labels that the intended nodes carry (KvmNode sets region, topology.kubernetes.io/region and fortress.io/jurisdiction), e.g. region=no.`;
+    assert.throws(() => fortressProgram(stack(config)), {
+      message: [
+        "the stack config has 2 invalid inputs:",
+        cannot('OpenFaaS gateway namespace "openfaas/openfaas"'),
+        cannot('OpenFaaS function namespace "openfaas/openfaas-fn"'),
+      ].join("\n"),
+    });
+    await settle();
+    assert.deepStrictEqual(mocks.resources, []);
+    // Its twin: the same cluster in Norway.
+    mocks.reset();
+    const norway = { country: "NO", provider: "coolvds" };
+    const out = fortressProgram(
+      stack({
+        ...config,
+        nodes: [{ name: "sto-1", placement: norway, existing: { host: "185.1.2.9" } }],
+        allowedCountries: ["NO"],
+      }),
+    );
+    assert.strictEqual(out.residency.verdicts["workload-affinity"], "pass");
+    await settle();
   });
 
   it("checks fortress:database as GtidMySql will, before it registers any node", async () => {

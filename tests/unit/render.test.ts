@@ -101,10 +101,30 @@ describe("the offline render", function () {
       // The backups at the second Norwegian site, and their flow, as the auditor sees them.
       assert.match(report, /\| db\/backups \| MySQL backups \| personal \| dr-1 \|/);
       assert.match(report, /\| db backups to dr-1 \| osl-1 \| dr-1 \| personal \| yes \| yes \|/);
+      // The platform: its namespaces with the evidence of their pinning and the nodes that selects,
+      // and the Argo CD root Application as a target that cannot be judged, never a pass.
+      assert.match(
+        report,
+        /^\| openfaas\/openfaas-fn \| OpenFaaS function namespace \| personal \| region=no \(selects osl-1, osl-2, osl-3, dr-1\) \| pass \| namespace openfaas-fn carries the PodNodeSelector annotation region=no, /m,
+      );
+      assert.match(
+        report,
+        /^\| argo\/argocd \| Argo CD namespace \| special \| region=no \(selects osl-1, osl-2, osl-3, dr-1\) \| pass \|/m,
+      );
+      assert.match(
+        report,
+        /^\| argo\/infrastructure-root \| Argo CD Application \(app-of-apps root\) \| git@github.com:example-org\/infra.git, path applications\/overlays\/production, revision main \| https:\/\/kubernetes.default.svc \(the cluster Argo CD runs in\), namespace argocd \| cannot be judged: it deploys whatever the repository holds /m,
+      );
+      assert.match(report, /What one target deploys from elsewhere cannot be judged/);
       const json = JSON.parse(fs.readFileSync(path.join(out, "residency-report.json"), "utf8")) as {
         compliant: boolean;
+        targets: { name: string; verdict: string }[];
       };
       assert.strictEqual(json.compliant, true);
+      assert.deepStrictEqual(
+        json.targets.map((t) => [t.name, t.verdict.split(":")[0]]),
+        [["argo/infrastructure-root", "cannot be judged"]],
+      );
       // No secret in any file: the mocks' passwords and keys would show here.
       const all = files.map((f) => fs.readFileSync(path.join(out, f), "utf8")).join("\n");
       assert.doesNotMatch(all, /password-|PRIVATE KEY-----\n[^-]/);

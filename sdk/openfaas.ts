@@ -1,8 +1,10 @@
 // Pure parts of OpenFaasPlatform: the checks of its functions, the chart values and the Function
 // custom resources, as data. No Pulumi here.
-import { InputProblems } from "../../sdk/errors";
-import { checkPinnedImage } from "../../sdk/validate";
+import { InputProblems } from "./errors";
+import { checkKeys, checkPinnedImage, expect } from "./validate";
 import {
+  ChartSource,
+  HelmChartArgs,
   ResourceAmounts,
   checkDnsLabel,
   checkDuration,
@@ -17,7 +19,8 @@ import {
   norwegianNodeSelector,
   parseDuration,
   registryAllows,
-} from "../../sdk/kubernetes";
+  resolveChart,
+} from "./kubernetes";
 
 /** The chart this package was tested with: `openfaas` 15.0.6 from faas-netes (published 2026-05-13). */
 export const OPENFAAS_CHART = {
@@ -70,6 +73,71 @@ export interface PlatformSettings {
   readonly pro: boolean;
   /** The gateway's upstream timeout, a Go duration. */
   readonly gatewayTimeout: string;
+}
+
+/** Every setting of a function: anything else is a typo to name. */
+export const OPENFAAS_FUNCTION_KEYS = [
+  "name",
+  "image",
+  "scale",
+  "limits",
+  "requests",
+  "environment",
+  "timeouts",
+  "labels",
+  "secrets",
+];
+
+/** Every setting of OpenFaasPlatformArgs: anything else is a typo to name. */
+export const OPENFAAS_PLATFORM_KEYS = [
+  "chart",
+  "license",
+  "functions",
+  "allowedRegistries",
+  "gatewayTimeout",
+];
+
+/** OpenFaasPlatform's args, checked: the chart to install and what the settings resolve to. */
+export interface OpenFaasPlan {
+  readonly chart: ChartSource;
+  readonly settings: PlatformSettings;
+}
+
+/**
+ * Checks OpenFaasPlatform's args as plain values: unknown keys, values of the wrong type (kept
+ * from the checks after them), the chart pin, then `checkPlatform`. `licensed` says whether a
+ * license is given (its value is a secret and is not looked at). The component checks its args
+ * with it, and the stack program its `fortress:openfaas` before it registers any node.
+ */
+export function checkOpenFaasArgs(problems: InputProblems, raw: unknown, licensed: boolean): OpenFaasPlan {
+  const args = checkKeys(problems, raw, OPENFAAS_PLATFORM_KEYS, "", "OpenFaasPlatform") ? raw : {};
+  const chart = resolveChart(
+    problems,
+    OPENFAAS_CHART.chart,
+    OPENFAAS_CHART,
+    args.chart as HelmChartArgs | undefined,
+    "chart",
+  );
+  const fns = args.functions;
+  const functions = expect.list(problems, fns, "functions", "functions")
+    ? (fns.filter((f, i) =>
+        checkKeys(problems, f, OPENFAAS_FUNCTION_KEYS, `functions[${i}]`, "function"),
+      ) as unknown as FunctionInput<unknown>[])
+    : undefined;
+  const regs = args.allowedRegistries;
+  const allowedRegistries = expect.list(problems, regs, "allowedRegistries", "registries")
+    ? regs.filter((r, i): r is string =>
+        expect.string(problems, r, `allowedRegistries[${i}]`, '"registry.example.no"'),
+      )
+    : undefined;
+  const timeout = args.gatewayTimeout;
+  const settings = checkPlatform(problems, {
+    functions,
+    allowedRegistries,
+    gatewayTimeout: expect.string(problems, timeout, "gatewayTimeout", '"1m"') ? timeout : undefined,
+    licensed,
+  });
+  return { chart, settings };
 }
 
 const SCALE_LABEL_PREFIX = "com.openfaas.scale.";

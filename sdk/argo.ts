@@ -1,13 +1,17 @@
 // Pure parts of ArgoBootstrap: the checks of its args, the resource defaults, the chart values,
 // the repository Secret and the root Application, as data. No Pulumi here.
-import { InputProblems } from "../../sdk/errors";
+import { InputProblems } from "./errors";
+import { checkKeys, expect } from "./validate";
 import {
+  ChartSource,
+  HelmChartArgs,
   ResourceRequirements,
   checkDnsLabel,
   checkResourceRequirements,
   mergeResources,
   norwegianNodeSelector,
-} from "../../sdk/kubernetes";
+  resolveChart,
+} from "./kubernetes";
 
 /** The chart this package was tested with: `argo-cd` 10.1.1 (Argo CD v3.4.4, published 2026-07-02). */
 export const ARGO_CD_CHART = {
@@ -211,6 +215,73 @@ export function checkArgo(
     knownHosts,
     sealedSecrets: args.sealedSecrets?.enabled ?? true,
     sealedSecretsResources,
+  };
+}
+
+/** Every setting of ArgoBootstrapArgs: anything else is a typo to name. */
+export const ARGO_BOOTSTRAP_KEYS = [
+  "repoUrl",
+  "path",
+  "targetRevision",
+  "rootApplicationName",
+  "knownHosts",
+  "chart",
+  "resources",
+  "sealedSecrets",
+];
+
+const SEALED_SECRETS_KEYS = ["enabled", "chart", "resources"];
+
+/** ArgoBootstrap's args, checked: the two charts and what the settings resolve to. */
+export interface ArgoPlan {
+  readonly chart: ChartSource;
+  readonly sealedSecretsChart: ChartSource;
+  readonly settings: ArgoSettings;
+}
+
+/**
+ * Checks ArgoBootstrap's args as plain values: unknown keys, both chart pins, then `checkArgo`.
+ * The component checks its args with it, and the stack program its `fortress:argo` before it
+ * registers any node.
+ */
+export function checkArgoArgs(problems: InputProblems, raw: unknown): ArgoPlan {
+  const args = checkKeys(problems, raw, ARGO_BOOTSTRAP_KEYS, "", "ArgoBootstrap") ? raw : {};
+  // Values of the wrong type are reported with their path, and kept from the checks below.
+  const hosts = args.knownHosts;
+  const knownHosts = expect.list(problems, hosts, "knownHosts", "known_hosts lines")
+    ? hosts.filter((l, i): l is string =>
+        expect.string(problems, l, `knownHosts[${i}]`, '"git.example.no ssh-ed25519 AAAA..."'),
+      )
+    : undefined;
+  const resources = expect.map(problems, args.resources, "resources", "Argo CD components")
+    ? args.resources
+    : undefined;
+  const sealed =
+    args.sealedSecrets !== undefined &&
+    checkKeys(problems, args.sealedSecrets, SEALED_SECRETS_KEYS, "sealedSecrets", "sealedSecrets")
+      ? args.sealedSecrets
+      : {};
+  const enabled = expect.boolean(problems, sealed.enabled, "sealedSecrets.enabled")
+    ? sealed.enabled
+    : undefined;
+  return {
+    chart: resolveChart(problems, ARGO_CD_CHART.chart, ARGO_CD_CHART, args.chart as HelmChartArgs, "chart"),
+    sealedSecretsChart: resolveChart(
+      problems,
+      SEALED_SECRETS_CHART.chart,
+      SEALED_SECRETS_CHART,
+      sealed.chart as HelmChartArgs | undefined,
+      "sealedSecrets.chart",
+    ),
+    settings: checkArgo(problems, {
+      ...(args as unknown as Parameters<typeof checkArgo>[1]),
+      knownHosts,
+      resources: resources,
+      sealedSecrets: {
+        enabled,
+        resources: sealed.resources as ResourceRequirements | undefined,
+      },
+    }),
   };
 }
 
