@@ -163,7 +163,6 @@ export type MyCnfValue = string | number;
  * the server on the mesh address only. Then each flavour's GTID dialect.
  */
 export function mySqlConfig(s: MySqlNodeSettings): Record<string, MyCnfValue> {
-  const replica = s.role === "replica";
   const common: Record<string, MyCnfValue> = {
     bind_address: s.bindAddress,
     binlog_expire_logs_seconds: s.binlogRetentionDays * 86400,
@@ -171,7 +170,9 @@ export function mySqlConfig(s: MySqlNodeSettings): Record<string, MyCnfValue> {
     innodb_flush_log_at_trx_commit: 1,
     log_bin: `${BINLOG_DIR}/mysql-bin.log`,
     port: s.port,
-    read_only: replica ? "ON" : "OFF",
+    // Every server starts read-only, the primary too: the guard (renderGuardUnit) lets a primary
+    // take writes once a replica follows it, so one that was failed over comes back fenced.
+    read_only: "ON",
     // In the data directory, not named after the host name (the default), which may change.
     relay_log: "relay-bin",
     relay_log_recovery: "ON",
@@ -200,7 +201,7 @@ export function mySqlConfig(s: MySqlNodeSettings): Record<string, MyCnfValue> {
     gtid_mode: "ON",
     log_replica_updates: "ON",
     replica_net_timeout: REPLICATION_TIMING.NET_TIMEOUT_SECONDS,
-    super_read_only: replica ? "ON" : "OFF",
+    super_read_only: "ON",
   };
 }
 
@@ -230,44 +231,6 @@ export function renderServiceDropIn(meshInterface: string): string {
     `Wants=wg-quick@${meshInterface}.service`,
     `After=wg-quick@${meshInterface}.service`,
     "",
-  ].join("\n");
-}
-
-/** Stands for the replication password in a rendered statement; the host puts it in from stdin. */
-export const PASSWORD_MARK = "@FORTRESS_REPLICATION_PASSWORD@";
-
-/** Where a replica reads from. */
-export interface ReplicationSource {
-  /** The primary's mesh address. */
-  readonly host: string;
-  readonly port: number;
-}
-
-const sqlString = (value: string): string => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
-
-/**
- * The statement that points a replica at the primary, in the flavour's dialect: GTID
- * auto-positioning, TLS verified against the component's CA (the certificate carries the mesh
- * address), quick reconnects. The password is `PASSWORD_MARK`; it never leaves the host's stdin.
- */
-export function changeSourceStatement(flavour: MySqlFlavour, source: ReplicationSource): string {
-  const t = REPLICATION_TIMING;
-  if (flavour === MySqlFlavour.MariaDb) {
-    return [
-      `CHANGE MASTER TO MASTER_HOST=${sqlString(source.host)}, MASTER_PORT=${source.port},`,
-      `  MASTER_USER=${sqlString(REPLICATION_USER)}, MASTER_PASSWORD='${PASSWORD_MARK}',`,
-      "  MASTER_USE_GTID=slave_pos,",
-      `  MASTER_SSL=1, MASTER_SSL_CA=${sqlString(CA_FILE)}, MASTER_SSL_VERIFY_SERVER_CERT=1,`,
-      `  MASTER_CONNECT_RETRY=${t.CONNECT_RETRY_SECONDS}, MASTER_HEARTBEAT_PERIOD=${t.HEARTBEAT_SECONDS};`,
-    ].join("\n");
-  }
-  return [
-    `CHANGE REPLICATION SOURCE TO SOURCE_HOST=${sqlString(source.host)}, SOURCE_PORT=${source.port},`,
-    `  SOURCE_USER=${sqlString(REPLICATION_USER)}, SOURCE_PASSWORD='${PASSWORD_MARK}',`,
-    "  SOURCE_AUTO_POSITION=1,",
-    `  SOURCE_SSL=1, SOURCE_SSL_CA=${sqlString(CA_FILE)}, SOURCE_SSL_VERIFY_SERVER_CERT=1,`,
-    `  SOURCE_CONNECT_RETRY=${t.CONNECT_RETRY_SECONDS}, SOURCE_RETRY_COUNT=${t.RETRY_COUNT},`,
-    `  SOURCE_HEARTBEAT_PERIOD=${t.HEARTBEAT_SECONDS};`,
   ].join("\n");
 }
 
@@ -339,100 +302,31 @@ export function mySqlMeshPorts(
   ];
 }
 
-/**
- * The statements and status fields a flavour speaks for replication and its roles, in one place,
- * so every script (replication, switchover, failover, restore) says the same thing the same way.
- */
-export interface ReplicationDialect {
-  readonly showStatus: string;
-  readonly stop: string;
-  readonly start: string;
-  /** Forgets the source entirely (a promoted server has none). */
-  readonly resetAll: string;
-  /** Run before a replica is (re)pointed, so it asks its new source for what it lacks; may be empty. */
-  readonly adoptPosition: string;
-  readonly hostField: string;
-  readonly ioField: string;
-  readonly sqlField: string;
-  /** The GTIDs this server has written to its binary log (what a replica must have applied). */
-  readonly executedGtids: string;
-  /** A SELECT of a statement that waits for the set `@GTIDS` (an SQL string) up to `@SECONDS`; 0 when done. */
-  readonly waitForGtids: string;
-  /** Statements that make the server refuse writes from every client, the admin account included. */
-  readonly readOnly: string;
-  /** Statements that make it take writes again. */
-  readonly writable: string;
-}
-
-export function replicationDialect(flavour: MySqlFlavour): ReplicationDialect {
-  if (flavour === MySqlFlavour.MariaDb) {
-    return {
-      showStatus: "SHOW SLAVE STATUS",
-      stop: "STOP SLAVE",
-      start: "START SLAVE",
-      resetAll: "RESET SLAVE ALL",
-      // MASTER_USE_GTID=slave_pos starts from gtid_slave_pos, which lacks a former primary's own.
-      adoptPosition: "SET GLOBAL gtid_slave_pos = @@GLOBAL.gtid_current_pos;",
-      hostField: "Master_Host",
-      ioField: "Slave_IO_Running",
-      sqlField: "Slave_SQL_Running",
-      executedGtids: "SELECT @@GLOBAL.gtid_binlog_pos",
-      // MASTER_GTID_WAIT is 0 once gtid_slave_pos holds the position, -1 on timeout.
-      waitForGtids: "SELECT MASTER_GTID_WAIT(@GTIDS, @SECONDS) = 0",
-      readOnly: "SET GLOBAL read_only = ON",
-      writable: "SET GLOBAL read_only = OFF",
-    };
-  }
-  return {
-    showStatus: "SHOW REPLICA STATUS",
-    stop: "STOP REPLICA",
-    start: "START REPLICA",
-    resetAll: "RESET REPLICA ALL",
-    // Auto-positioning sends what gtid_executed lacks, whoever wrote it.
-    adoptPosition: "",
-    hostField: "Source_Host",
-    ioField: "Replica_IO_Running",
-    sqlField: "Replica_SQL_Running",
-    // One line: MySQL puts a newline between the sets of different servers.
-    executedGtids: "SELECT REPLACE(@@GLOBAL.gtid_executed, '\\n', '')",
-    // WAIT_FOR_EXECUTED_GTID_SET is 0 once gtid_executed holds the set, 1 on timeout.
-    waitForGtids: "SELECT WAIT_FOR_EXECUTED_GTID_SET(@GTIDS, @SECONDS) = 0",
-    readOnly: "SET GLOBAL super_read_only = ON",
-    writable: "SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF",
-  };
-}
-
 /** Options the server takes while running: a change of only these is applied live, without a restart. */
 export const DYNAMIC_OPTIONS: readonly string[] = ["read_only", "super_read_only"];
 
-/** Where the backup node keeps one database's backups, and its configuration for them. */
-export const backupPaths = (database: string) => ({
-  dir: `/var/backups/fortress-mysql/${database}`,
-  confDir: `/etc/fortress/mysql-backup/${database}`,
-});
+/** The guard a server runs after every start (components/gtidMySql/guard.sh), and what it reads. */
+export const GUARD_FILE = "/usr/local/lib/fortress/mysql-guard";
+export const GUARD_UNIT_FILE = "/etc/systemd/system/fortress-mysql-guard.service";
+/** `primary REPLICAS` or `replica`, written by the configure step. */
+export const ROLE_FILE = "/var/lib/fortress/mysql/role";
 
-/** The dump a backup is: consistent (one transaction), with its GTID position, everything. */
-export function backupDumpOptions(flavour: MySqlFlavour): { dump: string; options: string[] } {
-  const common = [
-    "--single-transaction",
-    "--all-databases",
-    "--routines",
-    "--events",
-    "--triggers",
-    "--hex-blob",
-  ];
-  if (flavour === MySqlFlavour.MariaDb) {
-    return { dump: "mariadb-dump", options: [...common, "--gtid", "--master-data=2"] };
-  }
-  return {
-    dump: "mysqldump",
-    options: [...common, "--source-data=2", "--set-gtid-purged=ON", "--no-tablespaces"],
-  };
-}
-
-/** What empties a fresh server's GTID history before a restore sets it (MySQL's gtid_purged needs it). */
-export function resetGtidsStatement(flavour: MySqlFlavour): string {
-  if (flavour === MySqlFlavour.MariaDb) return "";
-  // 8.4 removed RESET MASTER.
-  return flavour === MySqlFlavour.Mysql84 ? "RESET BINARY LOGS AND GTIDS" : "RESET MASTER";
+/** The guard's unit: it runs after each start of the server, and stops and restarts with it. */
+export function renderGuardUnit(service: string): string {
+  return [
+    "# Managed by Fortress (GtidMySql): every server starts read-only; this lets the primary take",
+    "# writes once a replica follows it (README, Failover).",
+    "[Unit]",
+    "Description=Fortress GtidMySql guard: the primary takes writes once a replica follows it",
+    `After=${service}.service`,
+    `PartOf=${service}.service`,
+    "",
+    "[Service]",
+    "Type=simple",
+    `ExecStart=${GUARD_FILE}`,
+    "",
+    "[Install]",
+    `WantedBy=${service}.service`,
+    "",
+  ].join("\n");
 }

@@ -4,6 +4,7 @@
 // policy runs only after the update and a node's baseline may already run when a later component
 // refuses its args.
 import { NodeConfig, parseNodeRefs, parseNodesConfig } from "./config";
+import { resolveGtidMySqlArgs } from "./mysqlArgs";
 import { FortressInputError, InputProblems } from "./errors";
 import {
   DataClass,
@@ -19,6 +20,7 @@ import {
   parseDataClass,
   validateResidencyPolicy,
 } from "./residency";
+import { HostPlacement } from "./residency";
 import { Placement } from "./residency/placement";
 import { checkK3sSettings } from "./k3sArgs";
 import { checkArgoConfig, checkMeshConfig, checkOpenFaasConfig } from "./stackLayers";
@@ -48,6 +50,7 @@ const DATABASE_KEYS = [
   "port",
   "binlogRetentionDays",
   "backup",
+  "failover",
 ];
 const BACKUP_KEYS = ["node", "onCalendar", "keep"];
 
@@ -80,6 +83,8 @@ export interface DatabaseConfig {
   readonly binlogRetentionDays?: number;
   /** Scheduled backups of the primary to a node of the stack, by name (GtidMySqlBackupArgs). */
   readonly backup?: { readonly node: string; readonly onCalendar?: string; readonly keep?: number };
+  /** A failover from the primary that is gone, by node name (GtidMySqlFailoverArgs). */
+  readonly failover?: { readonly from: string };
 }
 
 /** A stack's config, checked, with the residency facts of what it builds. */
@@ -145,7 +150,7 @@ export function readStackConfig(
   const k3sRaw = objectAt(out, value("k3s"), "fortress:k3s");
   const k3s = k3sRaw && nodesOk ? k3sConfig(out, k3sRaw, names) : undefined;
   const dbRaw = objectAt(out, value("database"), "fortress:database");
-  const database = dbRaw && nodesOk ? databaseConfig(out, dbRaw, names) : undefined;
+  const database = dbRaw && nodesOk ? databaseConfig(out, dbRaw, names, placementOf) : undefined;
   const openfaas = objectAt(out, value("openfaas"), "fortress:openfaas");
   const argo = objectAt(out, value("argo"), "fortress:argo");
   for (const [key, v] of [
@@ -238,6 +243,24 @@ function refs(
   }
 }
 
+/** One node of fortress:nodes, by name. */
+function ref(
+  problems: InputProblems,
+  raw: unknown,
+  key: string,
+  names: string[],
+  what: string,
+): string | undefined {
+  if (typeof raw === "string" && names.includes(raw)) return raw;
+  problems.add(
+    key,
+    typeof raw === "string"
+      ? `${JSON.stringify(raw)} is not a node of fortress:nodes (${names.join(", ")})`
+      : `must be the name of ${what}, a node of fortress:nodes (${names.join(", ")})`,
+  );
+  return undefined;
+}
+
 function k3sConfig(
   problems: InputProblems,
   raw: Record<string, unknown>,
@@ -275,17 +298,17 @@ function databaseConfig(
   problems: InputProblems,
   raw: Record<string, unknown>,
   names: string[],
+  placementOf: (name: string) => Placement,
 ): DatabaseConfig | undefined {
   const before = problems.list.length;
   checkKeys(problems, raw, DATABASE_KEYS, "fortress:database", "database");
-  const [primary] =
-    typeof raw.primary === "string"
-      ? refs(problems, [raw.primary], "fortress:database.primary", names, true)
-      : (problems.add(
-          "fortress:database.primary",
-          `must be the name of a node of fortress:nodes (${names.join(", ")})`,
-        ),
-        []);
+  const primary = ref(
+    problems,
+    raw.primary,
+    "fortress:database.primary",
+    names,
+    "the node that takes the writes",
+  );
   const replicas = refs(problems, raw.replicas, "fortress:database.replicas", names, false);
   let dataClass: DataClass | undefined;
   if (raw.dataClass !== undefined) {
@@ -303,14 +326,7 @@ function databaseConfig(
   let backupNode: string | undefined;
   if (backup) {
     checkKeys(problems, backup, BACKUP_KEYS, "fortress:database.backup", "backup");
-    [backupNode] =
-      typeof backup.node === "string"
-        ? refs(problems, [backup.node], "fortress:database.backup.node", names, true)
-        : (problems.add(
-            "fortress:database.backup.node",
-            `must be the name of a node of fortress:nodes (${names.join(", ")})`,
-          ),
-          []);
+    backupNode = ref(problems, backup.node, "fortress:database.backup.node", names, "the backup node");
     expect.string(problems, backup.onCalendar, "fortress:database.backup.onCalendar", '"*-*-* 02:30:00"');
     expect.number(
       problems,
@@ -319,9 +335,14 @@ function databaseConfig(
       "how many backups to keep, e.g. 14",
     );
   }
+  const failover = objectAt(problems, raw.failover, "fortress:database.failover");
+  if (failover) {
+    checkKeys(problems, failover, ["from"], "fortress:database.failover", "failover");
+    ref(problems, failover.from, "fortress:database.failover.from", names, "the primary that is gone");
+  }
   if (problems.list.length > before) return undefined;
-  return {
-    primary: primary,
+  const config: DatabaseConfig = {
+    primary: primary!,
     replicas,
     ...(raw.flavour !== undefined ? { flavour: raw.flavour as string } : {}),
     ...(dataClass ? { dataClass } : {}),
@@ -338,7 +359,43 @@ function databaseConfig(
           },
         }
       : {}),
+    ...(failover ? { failover: { from: failover.from as string } } : {}),
   };
+  checkDatabaseArgs(problems, config, placementOf);
+  return problems.list.length > before ? undefined : config;
+}
+
+/**
+ * The database as GtidMySql will check it (sdk/mysqlArgs.ts), now: a bad value stops the program
+ * before any node is registered. Its problems under `fortress:database`, a node by its key.
+ */
+function checkDatabaseArgs(
+  problems: InputProblems,
+  db: DatabaseConfig,
+  placementOf: (name: string) => Placement,
+): void {
+  const host = (name: string) => ({ name, placement: placementOf(name) });
+  const { backup, ...rest } = db;
+  try {
+    resolveGtidMySqlArgs(
+      STACK_NAMES.database,
+      {
+        ...rest,
+        primary: host(db.primary),
+        replicas: db.replicas.map(host),
+        ...(backup ? { backup: { ...backup, node: host(backup.node) } } : {}),
+      },
+      // The nodes and their placements were checked with fortress:nodes.
+      (_problems, _h): _h is HostPlacement => true,
+    );
+  } catch (e) {
+    if (!(e instanceof FortressInputError)) throw e;
+    for (const p of e.problems)
+      problems.add(
+        `fortress:database.${p.propertyPath.replace(/^((?:replicas\[\d+\]|primary|backup\.node))\.name$/, "$1")}`,
+        p.reason,
+      );
+  }
 }
 
 /** `fortress:allowedCountries` and `fortress:enforcement`, checked by the residency model itself. */

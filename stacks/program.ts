@@ -97,6 +97,7 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
           ...(db.port !== undefined ? { port: db.port } : {}),
           ...(db.binlogRetentionDays !== undefined ? { binlogRetentionDays: db.binlogRetentionDays } : {}),
           ...(db.backup ? { backup: { ...db.backup, node: host(db.backup.node) } } : {}),
+          ...(db.failover ? { failover: db.failover } : {}),
           residency,
         }),
     );

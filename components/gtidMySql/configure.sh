@@ -2,7 +2,9 @@
 # Fortress GtidMySql: one node's server configuration. Writes the TLS files (the private key comes
 # on standard input, never on a command line) and the option file rendered as data, makes the
 # binary log folder, and restarts the server only when its option file changed; a server that
-# does not come back with the new files gets the previous ones back. Check, then change.
+# does not come back with the new files gets the previous ones back. Every server starts
+# read-only; the guard unit lets the primary take writes after a restart once a replica follows
+# it, and this step gives the running server the state of its role. Check, then change.
 set -euo pipefail
 FORTRESS_SCRIPT=fortress-mysql-configure
 
@@ -23,6 +25,16 @@ CA_PEM=@@CA_PEM@@
 CERT_PEM=@@CERT_PEM@@
 EXPECTED=@@EXPECTED@@
 DYNAMIC_OPTIONS=@@DYNAMIC_OPTIONS@@
+ROLE=@@ROLE@@
+REPLICAS=@@REPLICAS@@
+READ_ONLY=@@READ_ONLY@@
+WRITABLE=@@WRITABLE@@
+ROLE_FILE=@@ROLE_FILE@@
+GUARD_FILE=@@GUARD_FILE@@
+# shellcheck disable=SC2016 # a script of its own, installed as it is
+GUARD=@@GUARD@@
+GUARD_UNIT_FILE=@@GUARD_UNIT_FILE@@
+GUARD_UNIT=@@GUARD_UNIT@@
 
 # @fortress-common
 # @gtid-mysql-helpers
@@ -101,8 +113,8 @@ for file in "$CONFIG_DIR"/*.cnf; do
   fi
 done
 
-# The option file without the options the server takes while running (read_only after a
-# switchover): when only those differ, the running server gets them by SET GLOBAL, no restart.
+# The option file without the options whose running value follows the role (read_only): when only
+# those differ (an option file of an older release), no restart.
 dynamic_pattern="^($(tr ' ' '|' <<<"$DYNAMIC_OPTIONS")) = "
 static_part() { grep -Ev "$dynamic_pattern" || true; }
 live=false
@@ -113,16 +125,22 @@ fi
 restart=false
 if put "$CONFIG_FILE" 0644 root:root "$MY_CNF"; then
   changed config
-  if [[ $live == true ]]; then
-    wait_ready || die "$SERVICE does not answer on its socket"
-    if ! sed -nE "s/$dynamic_pattern(.*)$/SET GLOBAL \1 = \2;/p" <<<"$MY_CNF" | sql; then
-      rollback
-      die "$SERVICE refused the new values of $DYNAMIC_OPTIONS; the previous option file is back"
-    fi
-    changed applied-live
-  else
-    restart=true
-  fi
+  [[ $live == true ]] || restart=true
+fi
+# The role the guard reads at each start of the server, and the guard itself.
+install -d -m 0700 "$FORTRESS_STATE_DIR/mysql"
+if [[ $ROLE == primary ]]; then role_line="primary $REPLICAS"; else role_line=replica; fi
+install_file "$ROLE_FILE" 0600 "$role_line"$'\n' && changed role
+guard_changed=false
+install_file "$GUARD_FILE" 0755 "$GUARD" && guard_changed=true
+install_file "$GUARD_UNIT_FILE" 0644 "$GUARD_UNIT" && guard_changed=true
+if [[ $guard_changed == true ]]; then
+  systemctl daemon-reload
+  changed guard
+fi
+if ! systemctl is-enabled --quiet "${GUARD_UNIT_FILE##*/}" 2>/dev/null; then
+  systemctl enable --quiet "${GUARD_UNIT_FILE##*/}"
+  changed guard-enabled
 fi
 # At boot the server starts after the mesh interface, whose address it listens on.
 if put "$DROP_IN_FILE" 0644 root:root "$DROP_IN"; then
@@ -160,6 +178,17 @@ elif [[ $tls_changed == true ]]; then
   changed tls-reloaded
 else
   wait_ready || die "$SERVICE does not answer on its socket"
+fi
+
+# The running server refuses writes or takes them as its role says. Only a deployment makes a
+# primary writable at once; after a restart of its own, the guard waits for a replica.
+read_only=$(sql <<<"SELECT @@GLOBAL.read_only")
+if [[ $ROLE == primary && $read_only != 0 ]]; then
+  sql <<<"$WRITABLE"
+  changed writable
+elif [[ $ROLE != primary && $read_only != 1 ]]; then
+  sql <<<"$READ_ONLY"
+  changed read-only
 fi
 
 # What the running server uses, whatever other option files say.

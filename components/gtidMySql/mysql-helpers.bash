@@ -43,4 +43,38 @@ check_secret() {
   [[ $2 =~ ^[A-Za-z0-9._~+=:-]{16,}$ ]] ||
     die "the $1 on standard input is not 16 or more letters, digits or ._~+=:-"
 }
+
+# The value of FIELD in vertical SHOW ... STATUS output (on stdin), one line: MySQL continues a
+# GTID set of several servers on the next lines.
+status_value() {
+  awk -v field="$1" '
+    $0 ~ "^ *" field ": " { sub("^ *" field ": ", ""); value = $0; on = 1; next }
+    on && $0 ~ /^ *[A-Za-z_]+: / { on = 0 }
+    on { value = value $0 }
+    END { print value }'
+}
+
+# The GTIDs of history MINE that history THEIRS lacks (empty: none), as the server's gtidHistory
+# gives them. MySQL computes it; MariaDB's history is the last domain-server-seq of each domain
+# and server, and an entry is lacking when THEIRS has a lower seq (or none) for that pair.
+errant_gtids() {
+  local mine=$1 theirs=$2 entry key out=() entries
+  if [[ $CLIENT != mariadb ]]; then
+    sql <<<"SELECT GTID_SUBTRACT('$mine', '$theirs')"
+    return
+  fi
+  local -A have=()
+  IFS=, read -ra entries <<<"$theirs"
+  for entry in "${entries[@]}"; do
+    [[ -n $entry ]] && have[${entry%-*}]=${entry##*-}
+  done
+  IFS=, read -ra entries <<<"$mine"
+  for entry in "${entries[@]}"; do
+    [[ -n $entry ]] || continue
+    key=${entry%-*}
+    ((${have[$key]:--1} >= ${entry##*-})) || out+=("$entry")
+  done
+  local IFS=,
+  printf '%s\n' "${out[*]}"
+}
 # --- end GtidMySql helpers ---

@@ -5,7 +5,9 @@
 # input and reach the server through the client's standard input or a mode 0600 option file, never
 # a command line or the binary log. On a replica, the replication source: GTID auto-positioning
 # over TLS verified against the CA, quick reconnects; it is (re)pointed only when what it
-# was pointed with changed, so a second run never resets replication. Check, then change.
+# was pointed with changed, so a second run never resets replication. A server with a GTID its
+# new source lacks (a former primary that took writes the others never got) is refused rather than
+# pointed: the two would diverge. Check, then change.
 set -euo pipefail
 FORTRESS_SCRIPT=fortress-mysql-replication
 
@@ -19,6 +21,9 @@ BACKUP_PRIVILEGES=@@BACKUP_PRIVILEGES@@
 CHANGE_SOURCE=@@CHANGE_SOURCE@@
 PASSWORD_MARK=@@PASSWORD_MARK@@
 SOURCE_HOST=@@SOURCE_HOST@@
+SOURCE_PORT=@@SOURCE_PORT@@
+CA_FILE=@@CA_FILE@@
+TLS_VERIFY=@@TLS_VERIFY@@
 CONNECT_TIMEOUT=@@CONNECT_TIMEOUT@@
 ADMIN_HOSTS=@@ADMIN_HOSTS@@
 REPLICATION_HOSTS=@@REPLICATION_HOSTS@@
@@ -30,6 +35,7 @@ start=@@START@@
 host_field=@@HOST_FIELD@@
 io_field=@@IO_FIELD@@
 sql_field=@@SQL_FIELD@@
+gtid_history=@@GTID_HISTORY@@
 # Where a re-pointed replica starts from (MariaDB: a former primary's own transactions are in its
 # binary log, not in gtid_slave_pos, so it starts from everything it has).
 adopt_position=@@ADOPT_POSITION@@
@@ -50,7 +56,8 @@ wait_ready || die "the server does not answer on its socket; the configure step 
 # writes only what differs: every write goes to the binary log and to the replicas.
 ensure_account() {
   local user=$1 password=$2 require=$3 privileges=$4 hosts=$5
-  local wanted_rights current hash="" identified statements="" host grant_option="" stale repl=N
+  local wanted_rights current hash="" identified statements="" host grant_option="" stale repl=N drift recorded
+  local -A grants=()
   local fingerprint="" fingerprint_file=$state_dir/account-$user.sha256
   [[ $user == "$ADMIN_USER" ]] && grant_option=" WITH GRANT OPTION"
   # Repl_slave_priv: the admin (all privileges) and the replication account have it, the backup account not.
@@ -67,6 +74,12 @@ ensure_account() {
     fingerprint=$(printf '%s\n%s\n%s\n%s\n' "$user" "$hosts" "$privileges" "$password" | sha256sum | cut -d' ' -f1)
   fi
   for host in $hosts; do
+    # Privileges granted by hand (drift) are taken back: what SHOW GRANTS said when this step last
+    # set the account is kept as a hash, and any difference re-asserts exactly ours.
+    drift=false
+    recorded=$(cat "$(grants_file "$user" "$host")" 2>/dev/null || true)
+    grants[$host]=$(grants_of "$user" "$host")
+    [[ -z $recorded || -z ${grants[$host]} || $recorded == "${grants[$host]}" ]] || drift=true
     if [[ $FLAVOUR == mariadb ]]; then
       current=$(sql <<<"SELECT authentication_string, ssl_type, Grant_priv, Repl_slave_priv FROM mysql.user
         WHERE User = '$user' AND Host = '$host'" | tr '\t' ' ')
@@ -74,11 +87,17 @@ ensure_account() {
         sql <<<"SHOW GRANTS FOR '$user'@'$host'" 2>/dev/null | grep -Eq 'ALL PRIVILEGES|READ_ONLY ADMIN'; then
         current=read-only-admin
       fi
-      [[ $current != "$hash $wanted_rights" ]] || continue
+      [[ $drift == true || $current != "$hash $wanted_rights" ]] || continue
     else
       current=$(sql <<<"SELECT ssl_type, Grant_priv, Repl_slave_priv FROM mysql.user
         WHERE User = '$user' AND Host = '$host'" | tr '\t' ' ')
-      [[ $current != "$wanted_rights" || "$(cat "$fingerprint_file" 2>/dev/null)" != "$fingerprint" ]] || continue
+      [[ $drift == true || $current != "$wanted_rights" ||
+        "$(cat "$fingerprint_file" 2>/dev/null)" != "$fingerprint" ]] || continue
+    fi
+    if [[ $drift == true ]]; then
+      log "$user@'$host' has privileges this step did not give it: taking them back"
+      statements+="REVOKE ALL PRIVILEGES, GRANT OPTION FROM '$user'@'$host';
+"
     fi
     statements+="CREATE USER IF NOT EXISTS '$user'@'$host' $identified REQUIRE $require;
 ALTER USER '$user'@'$host' $identified REQUIRE $require;
@@ -96,12 +115,41 @@ GRANT $privileges ON *.* TO '$user'@'$host'$grant_option;
     statements+="DROP USER '$user'@'$stale';
 "
   done < <(sql <<<"SELECT Host FROM mysql.user WHERE User = '$user' ORDER BY Host")
-  [[ -n $statements ]] || return 1
-  sql_secret "$statements" "$password" "${hash:-$password}" >/dev/null || die "could not set up account $user"
-  [[ -z $fingerprint ]] || install_file "$fingerprint_file" 0600 "$fingerprint" || true
+  if [[ -n $statements ]]; then
+    sql_secret "$statements" "$password" "${hash:-$password}" >/dev/null || die "could not set up account $user"
+    [[ -z $fingerprint ]] || install_file "$fingerprint_file" 0600 "$fingerprint" || true
+  fi
+  for host in $hosts; do
+    [[ -z $statements ]] || grants[$host]=$(grants_of "$user" "$host")
+    install_file "$(grants_file "$user" "$host")" 0600 "${grants[$host]}" || true
+  done
+  [[ -n $statements ]]
+}
+grants_file() { echo "$state_dir/grants-$1@$2.sha256"; }
+# A hash of what the server says the account may do (SHOW GRANTS); empty if it does not exist.
+grants_of() {
+  local out
+  out=$(sql <<<"SHOW GRANTS FOR '$1'@'$2'" 2>/dev/null) || return 0
+  sha256sum <<<"$out" | cut -d' ' -f1
 }
 
 status_field() { sed -n "s/^ *$1: //p" <<<"$status"; }
+
+# Refuses to point this server at the source when it has a GTID the source lacks. The source's
+# history is asked with the replication account over TLS (the password from a pipe, never a
+# command line); a new server has none to compare.
+refuse_errant() {
+  local password=$1 mine theirs errant
+  mine=$(sql <<<"$gtid_history")
+  [[ -n $mine ]] || return 0
+  theirs=$("$CLIENT" --defaults-extra-file=<(printf '[client]\nuser=%s\npassword=%s\n' "$REPLICATION_USER" "$password") \
+    -h "$SOURCE_HOST" -P "$SOURCE_PORT" --ssl-ca="$CA_FILE" "--$TLS_VERIFY" --connect-timeout=10 \
+    --batch --skip-column-names <<<"$gtid_history" 2>&1) ||
+    die "could not read the GTIDs of $SOURCE_HOST with the replication account: ${theirs//"$password"/"<secret>"}"
+  errant=$(errant_gtids "$mine" "$theirs")
+  [[ -z $errant ]] ||
+    die "this server has transactions its new source $SOURCE_HOST lacks ($errant): it was a primary and took writes that never reached the others. Rejoining would make the two diverge, so it is not pointed at $SOURCE_HOST and stays read-only. Keep what you need of those transactions (mariadb-binlog or mysqlbinlog), then seed this node again from a backup and deploy (README, Failover)"
+}
 
 case $ROLE in
 primary)
@@ -138,6 +186,7 @@ replica)
   status=$(sql_vertical <<<"$show_status")
   if [[ "$(status_field "$host_field")" != "$SOURCE_HOST" ||
     "$(cat "$fingerprint_file" 2>/dev/null)" != "$fingerprint" ]]; then
+    refuse_errant "$replication_password"
     # Relay logs go, the GTID position stays: the replica asks the primary for what it lacks.
     sql_secret "$stop; $adopt_position $statement $start;" "$replication_password" >/dev/null ||
       die "could not point replication at $SOURCE_HOST"

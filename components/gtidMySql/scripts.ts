@@ -12,21 +12,27 @@ import {
   KEY_FILE,
   MySqlFlavour,
   MySqlRole,
-  PASSWORD_MARK,
   REPLICATION_USER,
-  ReplicationSource,
   TLS_DIR,
   DYNAMIC_OPTIONS,
+  GUARD_FILE,
+  GUARD_UNIT_FILE,
+  ROLE_FILE,
+  flavourFacts,
+  renderGuardUnit,
+  mysqlAptRelease,
+  mysqlVersionPrefix,
+  renderServiceDropIn,
+} from "../../sdk/mysql";
+import {
+  PASSWORD_MARK,
+  ReplicationSource,
   backupDumpOptions,
   backupPaths,
   changeSourceStatement,
-  resetGtidsStatement,
-  flavourFacts,
-  mysqlAptRelease,
-  mysqlVersionPrefix,
   replicationDialect,
-  renderServiceDropIn,
-} from "../../sdk/mysql";
+  resetGtidsStatement,
+} from "../../sdk/mysqlReplication";
 import { renderTemplate } from "../../sdk/scripts/render";
 
 /** Oracle's APT repository for MySQL on Debian. */
@@ -75,6 +81,8 @@ export interface ConfigureInput {
   readonly certPem: string;
   /** The mesh interface the server waits for at boot. */
   readonly meshInterface: string;
+  /** How many replicas the database has: a primary after a restart of its own waits for one. */
+  readonly replicas: number;
 }
 
 /** The path of the option file the component owns for a flavour. */
@@ -87,8 +95,20 @@ export function dropInPath(flavour: MySqlFlavour): string {
   return `/etc/systemd/system/${flavourFacts(flavour).service}.service.d/60-fortress.conf`;
 }
 
+/** The guard every server runs after it starts (guard.sh): a primary takes writes once a replica follows it. */
+export function renderGuardScript(flavour: MySqlFlavour): string {
+  const d = replicationDialect(flavour);
+  return render("guard.sh", {
+    CLIENT: flavourFacts(flavour).client,
+    SHOW_STATUS: d.showStatus,
+    WRITABLE: d.writable,
+    ROLE_FILE,
+  });
+}
+
 export function renderConfigureScript(c: ConfigureInput): string {
   const facts = flavourFacts(c.flavour);
+  const d = replicationDialect(c.flavour);
   return render("configure.sh", {
     FLAVOUR: c.flavour,
     SERVICE: facts.service,
@@ -106,6 +126,15 @@ export function renderConfigureScript(c: ConfigureInput): string {
     CA_PEM: c.caPem,
     CERT_PEM: c.certPem,
     DYNAMIC_OPTIONS: DYNAMIC_OPTIONS.join(" "),
+    ROLE: c.role,
+    REPLICAS: c.replicas,
+    READ_ONLY: d.readOnly,
+    WRITABLE: d.writable,
+    ROLE_FILE,
+    GUARD_FILE,
+    GUARD: renderGuardScript(c.flavour),
+    GUARD_UNIT_FILE,
+    GUARD_UNIT: renderGuardUnit(facts.service),
     // server_id port bind_address log_bin read_only, as the running server reports them.
     EXPECTED: [c.serverId, c.port, c.bindAddress, 1, c.role === "replica" ? 1 : 0].join(" "),
   });
@@ -143,6 +172,10 @@ export function renderReplicationScript(r: ReplicationInput): string {
     CHANGE_SOURCE: r.source ? changeSourceStatement(r.flavour, r.source) : "",
     PASSWORD_MARK,
     SOURCE_HOST: r.source?.host ?? "",
+    SOURCE_PORT: r.source?.port ?? "",
+    CA_FILE,
+    TLS_VERIFY: tlsVerifyOption(r.flavour),
+    GTID_HISTORY: d.gtidHistory,
     CONNECT_TIMEOUT: CONNECT_TIMEOUT_SECONDS,
     ADMIN_HOSTS: (r.accountHosts?.admin ?? []).join(" "),
     REPLICATION_HOSTS: (r.accountHosts?.replication ?? []).join(" "),
@@ -164,14 +197,26 @@ export function renderTeardownScript(flavour: MySqlFlavour, role: MySqlRole): st
     CONFIG_FILE: configFilePath(flavour),
     DROP_IN_FILE: dropInPath(flavour),
     TLS_DIR,
+    ROLE_FILE,
+    GUARD_FILE,
+    GUARD_UNIT_FILE,
   });
+}
+
+/** A node that refuses writes now, as its demote step reported it. */
+export interface DemotedNode {
+  readonly name: string;
+  readonly address: string;
+  readonly gtids: string;
 }
 
 /** The plain values the step that makes a node the primary uses. */
 export interface PromoteInput {
   readonly flavour: MySqlFlavour;
-  /** Mesh address and reported GTIDs (demote step) of every other node. */
-  readonly demoted: readonly { readonly address: string; readonly gtids: string }[];
+  /** Every other reachable node, with the GTIDs it reported (demote step). */
+  readonly demoted: readonly DemotedNode[];
+  /** In a failover: the primary that is gone, its name and mesh address. */
+  readonly failed?: { readonly name: string; readonly address: string };
 }
 
 /** The switchover step on the node the config names primary (runs before its configure step). */
@@ -183,13 +228,16 @@ export function renderPromoteScript(p: PromoteInput): string {
     CLIENT: facts.client,
     SHOW_STATUS: d.showStatus,
     STOP: d.stop,
+    STOP_RECEIVING: d.stopReceiving,
     RESET_ALL: d.resetAll,
     HOST_FIELD: d.hostField,
+    RECEIVED_FIELD: d.receivedField,
     EXECUTED_GTIDS: d.executedGtids,
     WAIT_FOR_GTIDS: d.waitForGtids,
     WRITABLE: d.writable,
     CATCH_UP_TIMEOUT: CATCH_UP_TIMEOUT_SECONDS,
-    DEMOTED: p.demoted.map((n) => `${n.address}=${n.gtids}`).join(" "),
+    DEMOTED: p.demoted.map((n) => `${n.name}@${n.address}=${n.gtids}`).join(" "),
+    FAILED: p.failed ? `${p.failed.name}@${p.failed.address}` : "",
   });
 }
 
@@ -203,6 +251,16 @@ export function renderDemoteScript(flavour: MySqlFlavour): string {
     READ_ONLY: d.readOnly,
     EXECUTED_GTIDS: d.executedGtids,
   });
+}
+
+/** What stands for each step of the primary that is gone, during a failover (fenced.sh). */
+export function renderFencedScript(node: string): string {
+  return render("fenced.sh", { NODE: node });
+}
+
+/** The client option that verifies the server's certificate against the address it dials. */
+function tlsVerifyOption(flavour: MySqlFlavour): string {
+  return flavour === MySqlFlavour.MariaDb ? "ssl-verify-server-cert" : "ssl-mode=VERIFY_IDENTITY";
 }
 
 /** The GTIDs a demote step reported (its last `gtids=` line), or undefined if it printed none. */
@@ -247,7 +305,7 @@ export function renderBackupTargetScript(b: BackupTargetInput): string {
   return render("backup-target.sh", {
     NAME: b.database,
     DUMP: backupDumpOptions(b.flavour).dump,
-    TLS_VERIFY: b.flavour === MySqlFlavour.MariaDb ? "ssl-verify-server-cert" : "ssl-mode=VERIFY_IDENTITY",
+    TLS_VERIFY: tlsVerifyOption(b.flavour),
     DIR: paths.dir,
     CONF_DIR: paths.confDir,
     CA_PEM: b.caPem,

@@ -13,6 +13,9 @@ CONFIG_DIR=@@CONFIG_DIR@@
 CONFIG_FILE=@@CONFIG_FILE@@
 DROP_IN_FILE=@@DROP_IN_FILE@@
 TLS_DIR=@@TLS_DIR@@
+ROLE_FILE=@@ROLE_FILE@@
+GUARD_FILE=@@GUARD_FILE@@
+GUARD_UNIT_FILE=@@GUARD_UNIT_FILE@@
 SHOW_STATUS=@@SHOW_STATUS@@
 STOP=@@STOP@@
 RESET_ALL=@@RESET_ALL@@
@@ -61,6 +64,14 @@ if [[ -e $DROP_IN_FILE ]]; then
   systemctl daemon-reload
   changed "removed:$DROP_IN_FILE"
 fi
+# The guard goes: the server the packages configure starts as they say.
+if [[ -e $GUARD_UNIT_FILE ]]; then
+  systemctl disable --quiet "${GUARD_UNIT_FILE##*/}" 2>/dev/null || true
+  rm -f "$GUARD_UNIT_FILE" "$FORTRESS_STATE_DIR/backup$GUARD_UNIT_FILE"
+  systemctl daemon-reload
+  changed "removed:$GUARD_UNIT_FILE"
+fi
+rm -f "$GUARD_FILE" "$FORTRESS_STATE_DIR/backup$GUARD_FILE" "$ROLE_FILE"
 socket_marker=$FORTRESS_STATE_DIR/mysql/socket-activation-was-on
 
 if [[ -e $socket_marker ]]; then

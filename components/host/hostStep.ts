@@ -27,7 +27,25 @@ export interface HostStepArgs {
   readonly after?: readonly pulumi.Resource[];
   /** The script prints something secret (a kubeconfig, key material): keep stdout secret and out of the log. */
   readonly secretOutput?: boolean;
+  /**
+   * The host is gone (a failover): the step stays as the last deployment left it, its inputs
+   * ignored, so nothing runs on the host, not even its delete. A step that did not exist is made.
+   */
+  readonly frozen?: boolean;
 }
+
+/** Every input of a step: what a frozen step ignores. */
+const STEP_INPUTS = [
+  "connection",
+  "addPreviousOutputInEnv",
+  "create",
+  "update",
+  "delete",
+  "stdin",
+  "triggers",
+  "logging",
+  "environment",
+];
 
 export function hostStep(parent: pulumi.Resource, name: string, args: HostStepArgs): remote.Command {
   const user = sshUser(args.host.connection);
@@ -49,6 +67,7 @@ export function hostStep(parent: pulumi.Resource, name: string, args: HostStepAr
       parent,
       dependsOn: [...(args.host.ready ? [args.host.ready] : []), ...(args.after ?? [])],
       ...(args.secretOutput ? { additionalSecretOutputs: ["stdout"] } : {}),
+      ...(args.frozen ? { ignoreChanges: STEP_INPUTS } : {}),
     },
   );
 }

@@ -24,7 +24,10 @@ interface CommandInputs {
 
 export class LabEngine extends FortressMocks {
   lab?: Lab;
-  /** Commands to record but not run (to stop a deployment halfway, as a failed run would). */
+  /**
+   * Commands to record but not run: to stop a deployment halfway, as a failed run would, or to
+   * leave a host alone as Pulumi does when its commands did not change (a host that is gone).
+   */
   skip?: (name: string) => boolean;
   /** Told when a command fails: a failed registration never resolves the program's outputs. */
   onFailure?: (e: Error) => void;
@@ -34,6 +37,20 @@ export class LabEngine extends FortressMocks {
   private readonly deletes = new Map<string, { host: LabHost; command: string }>();
   /** The commands the program registered since the last reset (run or skipped). */
   private readonly registered = new Set<string>();
+  /** What each command that ran last returned, by name: the state Pulumi keeps between deployments. */
+  private readonly state = new Map<string, MockResult>();
+  /** Commands registered to ignore their inputs (`ignoreChanges`), which the mocks do not see. */
+  private readonly frozen = new Set<string>();
+
+  /**
+   * Pass in a component's `transformations`: the engine then does what Pulumi does with a command
+   * that ignores its inputs (a frozen host step): if it exists, it runs nothing and keeps its state.
+   */
+  readonly observe: pulumi.ResourceTransformation = (a) => {
+    if (a.opts.ignoreChanges?.includes("create")) this.frozen.add(a.name);
+    else this.frozen.delete(a.name);
+    return undefined;
+  };
 
   override reset(): void {
     super.reset();
@@ -53,7 +70,11 @@ export class LabEngine extends FortressMocks {
     const inputs = this.resources[this.resources.length - 1].inputs as unknown as CommandInputs;
     const host = this.hostAt(inputs.connection.host);
     this.registered.add(args.name);
-    if (this.skip?.(args.name)) return result;
+    // A command that does not run keeps what its last run returned, as in Pulumi's state (a
+    // skipped mesh key step still gives the host's real public key).
+    const kept = this.state.get(args.name);
+    if (this.skip?.(args.name)) return kept ?? result;
+    if (kept && this.frozen.has(args.name)) return kept;
     const r = await host.exec(inputs.create, { stdin: inputs.stdin, check: false });
     if (r.code !== 0) {
       const e = new Error(`${args.name} failed on ${host.name} (exit ${r.code}):\n${r.stderr}${r.stdout}`);
@@ -64,7 +85,9 @@ export class LabEngine extends FortressMocks {
     // Re-inserted, so the map keeps the order of the last deployment.
     this.deletes.delete(args.name);
     if (inputs.delete) this.deletes.set(args.name, { host, command: inputs.delete });
-    return { id: result.id, state: { ...result.state, stdout: r.stdout, stderr: r.stderr } };
+    const ran = { id: result.id, state: { ...result.state, stdout: r.stdout, stderr: r.stderr } };
+    this.state.set(args.name, ran);
+    return ran;
   }
 
   /**

@@ -98,7 +98,10 @@ describe("GtidMySql on the lab (MariaDB over the mesh)", function () {
       if (!run.name.startsWith("db-")) continue;
       assert.match(
         run.stdout,
-        /changed: binlog-dir tls-dir tls config unit-order socket-activation-off restarted/,
+        // Every server starts read-only; the primary's step makes it writable after the restart.
+        run.name === "db-alfa-config"
+          ? /changed: binlog-dir tls-dir tls config role guard guard-enabled unit-order socket-activation-off restarted writable$/m
+          : /changed: binlog-dir tls-dir tls config role guard guard-enabled unit-order socket-activation-off restarted$/m,
         run.host,
       );
     }

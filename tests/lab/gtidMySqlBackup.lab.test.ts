@@ -205,6 +205,31 @@ describe("GtidMySql backups on the lab (MariaDB over the mesh)", function () {
       assert.match(run.stdout + run.stderr, /changed: none/, `${run.name} on ${run.host} changed something`);
   });
 
+  it("takes back privileges granted to the backup account by hand (drift), and only then changes something", async () => {
+    const backupHost = (
+      await sql("alfa", "SELECT Host FROM mysql.user WHERE User = 'fortress_backup'")
+    ).trim();
+    const account = `'fortress_backup'@'${backupHost}'`;
+    const ours = await sql("alfa", `SHOW GRANTS FOR ${account}`);
+    await sql("alfa", `GRANT INSERT, DELETE ON *.* TO ${account}; GRANT ALL ON fortress_lab.* TO ${account}`);
+    assert.notStrictEqual(await sql("alfa", `SHOW GRANTS FOR ${account}`), ours);
+    await deploy(() => stack(["bravo", "delta"]), waitFor);
+    assert.match(engine.ran("db-alfa-accounts")[0].stdout, /changed: backup-account$/m);
+    assert.match(engine.ran("db-alfa-accounts")[0].stderr, /has privileges this step did not give it/);
+    assert.strictEqual(await sql("alfa", `SHOW GRANTS FOR ${account}`), ours);
+    // The replicas have the same account, by replication.
+    await until(
+      "bravo has the backup account as it was",
+      async () => (await sql("bravo", `SHOW GRANTS FOR ${account}`)) === ours,
+    );
+    await deploy(() => stack(["bravo", "delta"]), waitFor);
+    const again = engine.ran("db-alfa-accounts").at(-1)!;
+    assert.match(again.stdout, /changed: none/, again.stderr);
+    console.log(
+      `    privilege drift: INSERT, DELETE and ALL on fortress_lab granted by hand, taken back by the next deployment`,
+    );
+  });
+
   it("leaves no password and no backup key in a file, a log or the journal of any host", async () => {
     await host("delta").exec(`rm -f /root/*.sql.gz.enc /root/*.key.enc /root/*.info`);
     const keyLine = privateKey.split("\n")[1];

@@ -111,6 +111,16 @@ export class LabHost {
     await lab(["reboot", this.name]);
   }
 
+  /** A power cut: every process of the host dies at once; its files stay as they were written. */
+  async kill(): Promise<void> {
+    await lab(["kill", this.name]);
+  }
+
+  /** Boots a killed host again (same files, same address) and waits until SSH answers. */
+  async start(): Promise<void> {
+    await lab(["start", this.name]);
+  }
+
   /** Takes the host's link down (a network cut); its processes keep running. */
   async cut(): Promise<void> {
     await lab(["cut", this.name]);

@@ -3,7 +3,7 @@
 # own network namespace, wired with veth to a bridge and reached over real SSH.
 #
 #   lab.sh deps | image | up NAME INDEX | down NAME | down-all | reboot NAME
-#          cut NAME | restore NAME | ssh NAME CMD... | list
+#          kill NAME | start NAME | cut NAME | restore NAME | ssh NAME CMD... | list
 #
 # Every subcommand is idempotent. State lives under $FORTRESS_LAB_DIR. See README.md beside this.
 set -euo pipefail
@@ -374,6 +374,30 @@ cmd_reboot() {
   log "$name rebooted, SSH after $(since "$start")"
 }
 
+# A power cut: every process of the host dies at once (its init first, which takes the whole PID
+# namespace with it); its layer and address stay, for `start`.
+cmd_kill() {
+  local name=${1:?usage: kill NAME} dir supervisor init cg pid
+  need_up "$name"
+  dir=$(host_dir "$name")
+  supervisor=$(cat "$dir/pid")
+  init=$(pgrep -P "$(cat "$dir/nspawn.pid")" | head -n1 || true)
+  [[ -z $init ]] || kill -KILL "$init" 2>/dev/null || true
+  for cg in "${CGROUPS[@]}"; do
+    while read -r pid; do
+      [[ $pid == "$supervisor" ]] || kill -KILL "$pid" 2>/dev/null || true
+    done < <(find "$cg/$name" -name cgroup.procs -exec cat {} + 2>/dev/null)
+  done
+  wait_gone "$supervisor" "$STOP_TIMEOUT" || die "$name did not die"
+  log "$name killed"
+}
+# Boots a killed host again, on its layer and address.
+cmd_start() {
+  local name=${1:?usage: start NAME}
+  [[ -f $(host_dir "$name")/index ]] || die "$name was never up"
+  cmd_up "$name" "$(host_index "$name")" >/dev/null
+}
+
 cmd_cut() {
   need_up "${1:?usage: cut NAME}"
   ip link set "$(veth "$(host_index "$1")")" down
@@ -407,6 +431,8 @@ up) cmd_up "${@:2}" ;;
 down) cmd_down "${@:2}" ;;
 down-all) cmd_down_all ;;
 reboot) cmd_reboot "${@:2}" ;;
+kill) cmd_kill "${@:2}" ;;
+start) cmd_start "${@:2}" ;;
 cut) cmd_cut "${@:2}" ;;
 restore) cmd_restore "${@:2}" ;;
 ssh) cmd_ssh "${@:2}" ;;

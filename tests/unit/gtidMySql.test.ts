@@ -10,14 +10,8 @@ import {
 } from "../../components/gtidMySql/scripts";
 import { HostArgs } from "../../components/host/hostArgs";
 import { InputProblems } from "../../sdk/errors";
-import {
-  PASSWORD_MARK,
-  changeSourceStatement,
-  mySqlConfig,
-  planServerIds,
-  renderMyCnf,
-  serverIdOf,
-} from "../../sdk/mysql";
+import { mySqlConfig, planServerIds, renderMyCnf, serverIdOf } from "../../sdk/mysql";
+import { PASSWORD_MARK, changeSourceStatement } from "../../sdk/mysqlReplication";
 import { programFacts } from "../../sdk/policy/facts";
 import { DataClass, evaluateResidency } from "../../sdk/residency";
 import { fakeCertificate, isSecret, settle, valueOf } from "../../sdk/testing/mocks";
@@ -95,7 +89,7 @@ innodb_flush_log_at_trx_commit = 1
 log_bin = /var/log/mysql/mysql-bin.log
 log_replica_updates = ON
 port = 3306
-read_only = OFF
+read_only = ON
 relay_log = relay-bin
 relay_log_recovery = ON
 replica_net_timeout = 5
@@ -104,7 +98,7 @@ skip_name_resolve = ON
 ssl_ca = /etc/mysql/fortress/ca.pem
 ssl_cert = /etc/mysql/fortress/server-cert.pem
 ssl_key = /etc/mysql/fortress/server-key.pem
-super_read_only = OFF
+super_read_only = ON
 sync_binlog = 1
 `;
 
@@ -396,7 +390,7 @@ describe("GtidMySql", () => {
     }
     assert.strictEqual(mocks.resources.filter((r) => r.name === "db-osl-1-demote").length, 0);
     // The primary waits for what each of them reported (their mesh address and GTIDs).
-    assert.match(create("db-osl-1-promote"), /^DEMOTED='10\.100\.0\.2= 10\.100\.0\.3='$/m);
+    assert.match(create("db-osl-1-promote"), /^DEMOTED='osl-2@10\.100\.0\.2= osl-3@10\.100\.0\.3='$/m);
     assert.match(create("db-osl-1-promote"), /MASTER_GTID_WAIT\(@GTIDS, @SECONDS\)/);
     assert.deepStrictEqual(await dependsOnNames("db-osl-1-config"), ["db-osl-1-install", "db-osl-1-promote"]);
   });
@@ -659,7 +653,8 @@ describe("MySQL 8.4 LTS (cannot run on the offline lab: its statements and confi
       assert.strictEqual(cnf.gtid_mode, "ON");
       assert.strictEqual(cnf.enforce_gtid_consistency, "ON");
       assert.strictEqual(cnf.log_replica_updates, "ON");
-      assert.strictEqual(cnf.super_read_only, role === "replica" ? "ON" : "OFF");
+      // Every server starts read-only: the guard lets the primary take writes (failover fence).
+      assert.strictEqual(cnf.super_read_only, "ON");
     }
   });
 

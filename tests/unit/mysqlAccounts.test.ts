@@ -61,7 +61,9 @@ const ADMIN_PASSWORD = "adminPassword0123456789abcdefghij";
 const REPL_PASSWORD = "replPassword0123456789abcdefghijk";
 const HOSTS = { admin: ["10.100.0.1", "10.100.0.2"], replication: ["10.100.0.2", "10.100.0.3"] };
 
-describe("the primary's account step, against a stand-in server", () => {
+describe("the primary's account step, against a stand-in server", function () {
+  // Every statement the script sends starts the stand-in client (node) anew: slow on a loaded machine.
+  this.timeout(60000);
   let dir: string;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "fortress-accounts-"));

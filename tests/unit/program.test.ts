@@ -355,6 +355,65 @@ describe("the stack program", () => {
     await settle();
   });
 
+  it("checks fortress:database as GtidMySql will, before it registers any node", async () => {
+    assert.throws(
+      () =>
+        fortressProgram(
+          stack({
+            database: {
+              primary: "osl-1",
+              replicas: ["osl-2"],
+              flavour: "mysql57",
+              binlogRetentionDays: 0,
+              backup: { node: "osl-2", keep: 0 },
+            },
+          }),
+        ),
+      {
+        message:
+          "the stack config has 3 invalid inputs:\n" +
+          '  - fortress:database.flavour: "mysql57" is not a MySQL flavour; use "mysql84" (MySQL 8.4 LTS, the default), "mysql80" (MySQL 8.0, end of life) or "mariadb" (MariaDB as Debian ships it)\n' +
+          "  - fortress:database.binlogRetentionDays: 0 is out of range; use 1 to 365 days\n" +
+          "  - fortress:database.backup.keep: 0 is out of range; keep 1 to 365 backups",
+      },
+    );
+    await settle();
+    assert.deepStrictEqual(mocks.resources, [], "a resource was registered before the refusal");
+  });
+
+  it("refuses a bad fortress:database.failover before it registers any node", async () => {
+    const cases: [unknown, string][] = [
+      [{ from: "osl-9" }, 'fortress:database.failover.from: "osl-9" is not a node of fortress:nodes'],
+      [
+        { from: "osl-1" },
+        'fortress:database.failover.from: "osl-1" is the primary; name the primary that is gone',
+      ],
+      [{ to: "osl-1" }, "fortress:database.failover.to: is not a failover setting"],
+      ["osl-2", 'fortress:database.failover: must be an object (a YAML mapping), not "osl-2"'],
+    ];
+    for (const [failover, message] of cases) {
+      mocks.reset();
+      assert.throws(
+        () => fortressProgram(stack({ database: { primary: "osl-1", replicas: ["osl-2"], failover } })),
+        (e: Error) => e.message.includes(message) || assert.fail(`${message}\nnot in\n${e.message}`),
+      );
+      await settle();
+      assert.deepStrictEqual(mocks.resources, []);
+    }
+  });
+
+  it("passes fortress:database.failover on: no step runs on the gone primary, the named replica takes over", async () => {
+    const out = fortressProgram(
+      stack({
+        database: { primary: "osl-2", replicas: ["osl-1"], flavour: "mariadb", failover: { from: "osl-1" } },
+      }),
+    );
+    await valueOf(out.databasePrimary!);
+    await settle();
+    assert.match(mocks.named("db-osl-2-promote").inputs.create as string, /^FAILED='osl-1@/m);
+    assert.match(mocks.named("db-osl-1-config").inputs.create as string, /fortress-mysql-fenced/);
+  });
+
   it("passes fortress:database port on to the database", async () => {
     const out = fortressProgram(stack({ database: { primary: "osl-1", replicas: ["osl-2"], port: 3307 } }));
     assert.match(await valueOf(out.databasePrimary!), /:3307$/);

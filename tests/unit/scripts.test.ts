@@ -87,6 +87,7 @@ function gtidMySqlScripts(): Record<string, string[]> {
         caPem: "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n",
         certPem: "-----BEGIN CERTIFICATE-----\nserver\n-----END CERTIFICATE-----\n",
         meshInterface: "wg0",
+        replicas: 2,
       }),
     ),
     "components/gtidMySql/replication.sh": each((flavour, role) =>
@@ -97,18 +98,26 @@ function gtidMySqlScripts(): Record<string, string[]> {
         accountHosts: { admin: ["10.100.0.1", "10.100.0.2"], replication: ["10.100.0.2"] },
       }),
     ),
-    "components/gtidMySql/promote.sh": flavours.map((flavour) =>
-      gtidMySql.renderPromoteScript({
-        flavour,
-        demoted: [
-          {
-            address: "10.100.0.1",
-            gtids: flavour === MySqlFlavour.MariaDb ? "0-7-42" : "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-42",
-          },
-          { address: "10.100.0.3", gtids: "" },
-        ],
-      }),
+    // A switchover, and a failover from a primary that is gone.
+    "components/gtidMySql/promote.sh": flavours.flatMap((flavour) =>
+      [undefined, { name: "osl-1", address: "10.100.0.9" }].map((failed) =>
+        gtidMySql.renderPromoteScript({
+          flavour,
+          demoted: [
+            {
+              name: "osl-2",
+              address: "10.100.0.1",
+              gtids:
+                flavour === MySqlFlavour.MariaDb ? "0-7-42" : "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-42",
+            },
+            { name: "osl-3", address: "10.100.0.3", gtids: "" },
+          ],
+          ...(failed ? { failed } : {}),
+        }),
+      ),
     ),
+    "components/gtidMySql/guard.sh": flavours.map((f) => gtidMySql.renderGuardScript(f)),
+    "components/gtidMySql/fenced.sh": [gtidMySql.renderFencedScript("osl-1")],
     "components/gtidMySql/demote.sh": flavours.map((f) => gtidMySql.renderDemoteScript(f)),
     "components/gtidMySql/backup-target.sh": flavours.map((f) =>
       gtidMySql.renderBackupTargetScript(backup(f)),
