@@ -152,6 +152,7 @@ describe("the lab stack through the real Pulumi engine", function () {
       cwd: REPO_ROOT,
       encoding: "utf8",
       env: { ...process.env, ...env },
+      maxBuffer: 64 << 20,
     });
     const revealedText = execFileSync(cli.command, ["stack", "export", "-s", "lab", "--show-secrets"], {
       cwd: REPO_ROOT,
