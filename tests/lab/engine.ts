@@ -52,6 +52,17 @@ export class LabEngine extends FortressMocks {
     return undefined;
   };
 
+  /**
+   * A new lab is a new stack: what the last lab's commands returned, and which were frozen, must
+   * not carry over to hosts of the same names in the next test file.
+   */
+  useLab(lab: Lab): void {
+    this.lab = lab;
+    this.state.clear();
+    this.frozen.clear();
+    this.deletes.clear();
+  }
+
   override reset(): void {
     super.reset();
     this.runs.length = 0;

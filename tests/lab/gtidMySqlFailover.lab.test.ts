@@ -109,7 +109,9 @@ targets=(${targets.map((t) => addresses[t]).join(" ")})
 t=0 failures=0 end=$((SECONDS + ${limit}))
 for ((i = 1; SECONDS < end; i++)); do
   [[ -e /root/${tag}.stop ]] && break
-  until mariadb --defaults-extra-file=/root/lab-admin.cnf -h "\${targets[t]}" --connect-timeout=2 \\
+  # A write in flight when its host is killed gets neither a reply nor a reset: it is given up
+  # (not acknowledged) after 5 s, as a client with a read timeout would.
+  until timeout 5 mariadb --defaults-extra-file=/root/lab-admin.cnf -h "\${targets[t]}" --connect-timeout=2 \\
     -e "INSERT INTO fortress_lab.items (note) VALUES ('${tag}-$i')" 2>/dev/null; do
     failures=$((failures + 1)); t=$(((t + 1) % \${#targets[@]})); sleep 0.05
     [[ -e /root/${tag}.stop ]] && break 2

@@ -31,7 +31,7 @@ export function labSuite(names: string[], opts: { realProviders?: boolean } = {}
   before(async () => {
     if (opts.realProviders) stopProviders = useRealProviders(engine);
     running = await startLab(names);
-    engine.lab = running;
+    engine.useLab(running);
   });
   after(async () => {
     stopProviders?.();
