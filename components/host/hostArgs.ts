@@ -51,6 +51,8 @@ export interface HostArgs extends HostTarget {
   readonly cloudFirewall?: CloudFirewall;
 }
 
+const CLOUD_FIREWALL_KEYS = ["securityGroupId", "region", "tags"];
+
 /** Every setting of HostArgs: what `KvmNode.host()` gives, and what a host given by hand may say. */
 export const HOST_KEYS = ["name", "connection", "publicAddress", "placement", "ready", "cloudFirewall"];
 
@@ -74,6 +76,31 @@ export function checkHostArgs(problems: InputProblems, h: unknown, path: string)
   if (host.publicAddress === undefined)
     problems.add(`${path}.publicAddress`, "is required: the address its peers reach it on");
   expect.string(problems, host.publicAddress, `${path}.publicAddress`, '"203.0.113.10"');
+  // Given by hand, a cloud firewall the mesh would open its port in must be a whole one.
+  const fw = host.cloudFirewall;
+  if (
+    fw !== undefined &&
+    checkKeys(problems, fw, CLOUD_FIREWALL_KEYS, `${path}.cloudFirewall`, "cloudFirewall")
+  ) {
+    if (fw.securityGroupId === undefined)
+      problems.add(
+        `${path}.cloudFirewall.securityGroupId`,
+        'is required: the security group id, e.g. "sg-0123456789abcdef0"',
+      );
+    expect.string(
+      problems,
+      fw.securityGroupId,
+      `${path}.cloudFirewall.securityGroupId`,
+      '"sg-0123456789abcdef0"',
+    );
+    if (fw.region === undefined)
+      problems.add(
+        `${path}.cloudFirewall.region`,
+        'is required: the AWS region of the group, e.g. "eu-north-1"',
+      );
+    expect.string(problems, fw.region, `${path}.cloudFirewall.region`, '"eu-north-1"');
+    expect.map(problems, fw.tags, `${path}.cloudFirewall.tags`, "tag names to values");
+  }
   return problems.list.length === before;
 }
 

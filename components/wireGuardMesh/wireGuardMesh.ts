@@ -13,7 +13,7 @@ import {
   formatIpv4,
   renderWireGuardConfig,
 } from "../../sdk/wireguard";
-import { HostArgs, checkHostArgs, withSecretConnections } from "../host/hostArgs";
+import { CloudFirewall, HostArgs, checkHostArgs, withSecretConnections } from "../host/hostArgs";
 import { hostStep } from "../host/hostStep";
 import {
   INTERFACE,
@@ -205,12 +205,7 @@ export class WireGuardMesh extends pulumi.ComponentResource {
   }
 
   /** The mesh port in a node's cloud firewall, from anywhere: WireGuard itself authenticates peers. */
-  private openCloudFirewall(
-    name: string,
-    node: string,
-    fw: NonNullable<HostArgs["cloudFirewall"]>,
-    port: number,
-  ): pulumi.Resource[] {
+  private openCloudFirewall(name: string, node: string, fw: CloudFirewall, port: number): pulumi.Resource[] {
     return (["ipv4", "ipv6"] as const).map(
       (family) =>
         new aws.vpc.SecurityGroupIngressRule(

@@ -210,6 +210,18 @@ describe("WireGuardMesh", () => {
         { nodes: hosts(), listenPort: 65536 },
         "listenPort: 65536 is not a valid port; use a whole number from 1 to 65535",
       ));
+    it("a cloud firewall given by hand without its group or region", () =>
+      assert.throws(
+        () =>
+          new WireGuardMesh("bad", {
+            nodes: [{ ...hosts()[0], cloudFirewall: { region: 7 } as never }, hosts()[1]],
+          }),
+        (e: Error) =>
+          e.message.includes(
+            'nodes[0].cloudFirewall.securityGroupId: is required: the security group id, e.g. "sg-0123456789abcdef0"',
+          ) &&
+          e.message.includes('nodes[0].cloudFirewall.region: must be a string such as "eu-north-1", not 7'),
+      ));
     it("no nodes", () =>
       fails({ nodes: [] }, "nodes: is empty; give the nodes to join (`node.host()` of each KvmNode)"));
     it("a key generation for a node that is not there, or not a whole number", () =>
