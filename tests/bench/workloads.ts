@@ -108,11 +108,48 @@ export async function bare(mocks: FortressMocks, count: number, run: string): Pr
   await settle();
 }
 
-class FairCustom extends pulumi.CustomResource {
-  constructor(type: string, name: string, inputs: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-    super(type, name, inputs, opts);
+type ResourceClass = new (
+  name: string,
+  args: pulumi.Inputs,
+  opts: pulumi.CustomResourceOptions,
+) => pulumi.CustomResource;
+
+const PROVIDER_PACKAGES: Record<string, () => Record<string, unknown>> = {
+  aws: () => require("@pulumi/aws"),
+  command: () => require("@pulumi/command"),
+  kubernetes: () => require("@pulumi/kubernetes"),
+  random: () => require("@pulumi/random"),
+  tls: () => require("@pulumi/tls"),
+};
+
+/**
+ * The provider SDK's class for a type token (`aws:ec2/instance:Instance` is `aws.ec2.Instance`,
+ * `kubernetes:helm.sh/v3:Release` is `k8s.helm.v3.Release`): the fair baseline builds resources
+ * with it, because what its constructor does (an Output per declared property, secret wrapping,
+ * defaults) is the provider's cost, not the components'. A type it cannot find is an error.
+ */
+export function resourceClass(type: string): ResourceClass {
+  const [pkg, middle, cls] = type.split(":");
+  const load = PROVIDER_PACKAGES[pkg === "pulumi" ? cls : pkg];
+  if (!load) throw new Error(`the fair baseline knows no provider package for ${type}`);
+  const root = load();
+  if (pkg === "pulumi" && middle === "providers") return root.Provider as ResourceClass;
+  // `aws:ec2/instance` is module ec2 (the part after "/" names a file); `kubernetes:core/v1` is
+  // core.v1, and a group is named by its first label (`rbac.authorization.k8s.io` is `rbac`).
+  const path = pkg === "kubernetes" ? middle.split("/") : [middle.split("/")[0]];
+  let at: unknown = root;
+  for (const part of path.filter((p) => p !== "index")) {
+    at = (at as Record<string, unknown> | undefined)?.[part.split(".")[0]];
   }
+  const found = (at as Record<string, unknown> | undefined)?.[cls] as
+    | (ResourceClass & { __pulumiType?: string })
+    | undefined;
+  if (found?.__pulumiType === type) return found;
+  // Kinds from CRDs (an Argo CD Application) have no class of their own.
+  if (pkg === "kubernetes") return (root.apiextensions as { CustomResource: ResourceClass }).CustomResource;
+  throw new Error(`the fair baseline found no class for ${type}`);
 }
+
 class FairComponent extends pulumi.ComponentResource {
   constructor(type: string, name: string, inputs: pulumi.Inputs, opts: pulumi.ComponentResourceOptions) {
     super(type, name, inputs, opts);
@@ -140,6 +177,7 @@ export function payloads(resources: readonly RecordedResource[], graph: readonly
   const deps = new Map(graph.map((n) => [at.get(key(n.type, n.name)), n.dependsOn.map((u) => byUrn.get(u))]));
   return resources.map((r, i) => ({
     type: r.type,
+    construct: r.custom ? resourceClass(r.type) : undefined,
     name: r.name,
     custom: r.custom,
     inputs: Object.fromEntries(
@@ -154,8 +192,9 @@ export function payloads(resources: readonly RecordedResource[], graph: readonly
 }
 
 /**
- * The fair baseline: the same resource types with the same inputs (secrets still secret), as many
- * as the real run registered, but bare: no component logic, no outputs between them. With
+ * The fair baseline: the same resources, built with their provider classes from the same inputs
+ * (secrets still secret), as many as the real run registered, but bare: no component logic, no
+ * outputs between them. With
  * `edges`, each also waits (dependsOn) for what it waited for in the real run.
  */
 export async function fair(
@@ -170,9 +209,7 @@ export async function fair(
     const name = `${run}-${i}-${p.name}`;
     const opts = edges ? { dependsOn: p.dependsOn.map((d) => all[d]) } : {};
     all.push(
-      p.custom
-        ? new FairCustom(p.type, name, p.inputs, opts)
-        : new FairComponent(p.type, name, p.inputs, opts),
+      p.construct ? new p.construct(name, p.inputs, opts) : new FairComponent(p.type, name, p.inputs, opts),
     );
   });
   await Promise.all(all.map((b) => new Promise((r) => b.urn.apply(r))));
