@@ -106,17 +106,47 @@ export function checkHostArgs(problems: InputProblems, h: unknown, path: string)
 
 /**
  * The SSH user of a connection, out of the secret connection: a user name is no secret, and a
- * script rendered from it must stay readable in state and diffs.
+ * script rendered from it must stay readable in state and diffs. Plain when it is known without
+ * waiting for the connection: a connection given as plain data, or one KvmNode made and
+ * remembered with `rememberUser`.
  */
-export function sshUser(connection: pulumi.Input<NodeConnection>): pulumi.Output<string> {
-  return pulumi.unsecret(pulumi.output(connection).apply((c) => c.user));
+export function sshUser(connection: pulumi.Input<NodeConnection>): pulumi.Input<string> {
+  if (typeof connection !== "object" || connection === null) return pulumi.output(connection);
+  // Not `.user` on an Output: its Proxy would lift the property into a new Output.
+  if (!pulumi.Output.isInstance(connection)) {
+    const plain = (connection as Partial<NodeConnection>).user;
+    if (typeof plain === "string") return plain;
+  }
+  // Once per connection, not once per step: every Output costs the SDK a handful of promises.
+  let user = usersOf.get(connection);
+  if (user === undefined) {
+    user = pulumi.unsecret(pulumi.output(connection).apply((c) => c.user));
+    usersOf.set(connection, user);
+  }
+  return user;
 }
+const usersOf = new WeakMap<object, pulumi.Input<string>>();
+
+/**
+ * Records a connection KvmNode made: already secret, and logging in as `user` (remembered when
+ * plain, so steps on the host render without waiting for the connection).
+ */
+export function rememberConnection(
+  connection: pulumi.Output<NodeConnection>,
+  user: pulumi.Input<string>,
+): void {
+  secretConnections.add(connection);
+  if (typeof user === "string") usersOf.set(connection, user);
+}
+const secretConnections = new WeakSet<object>();
 
 /** The same hosts, their connections (which hold private keys) marked secret for the state. */
 export function withSecretConnections(hosts: readonly HostArgs[] | undefined): HostArgs[] | undefined {
   // Malformed hosts pass as they are: the component reports them with their paths.
   if (!Array.isArray(hosts)) return hosts as HostArgs[] | undefined;
   return hosts.map((h: HostArgs) =>
-    typeof h === "object" && h !== null ? { ...h, connection: pulumi.secret(h.connection) } : h,
+    typeof h === "object" && h !== null && !secretConnections.has(h.connection as object)
+      ? { ...h, connection: pulumi.secret(h.connection) }
+      : h,
   );
 }

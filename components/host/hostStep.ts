@@ -2,6 +2,7 @@
 // `@pulumi/command`, with its delete script, its secrets on standard input, and what it waits for.
 import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { combine, eventually, whenKnown } from "../../sdk/outputs";
 import { bashCommand } from "../../sdk/scripts/render";
 import { renderMeshFirewallScript } from "../kvmNode/scripts";
 import { HostTarget, sshUser } from "./hostArgs";
@@ -50,7 +51,9 @@ const STEP_INPUTS = [
 export function hostStep(parent: pulumi.Resource, name: string, args: HostStepArgs): remote.Command {
   const user = sshUser(args.host.connection);
   const command = (s: HostScript) =>
-    pulumi.all([s.script, user]).apply(([script, u]) => bashCommand(script, u, s.name));
+    typeof s.script === "string" && typeof user === "string"
+      ? bashCommand(s.script, user, s.name)
+      : combine([s.script, user], ([script, u]) => bashCommand(script, u, s.name));
   return new remote.Command(
     name,
     {
@@ -91,7 +94,7 @@ export function meshFirewallStep(
     host,
     run: {
       name: MESH_FIREWALL,
-      script: pulumi.output(dropIn).apply((d) => renderMeshFirewallScript(dropInFile, d, MESH_FIREWALL)),
+      script: whenKnown(eventually(dropIn), (d) => renderMeshFirewallScript(dropInFile, d, MESH_FIREWALL)),
     },
     onDelete: { name: MESH_FIREWALL, script: renderMeshFirewallScript(dropInFile, "", MESH_FIREWALL) },
     after,

@@ -12,6 +12,7 @@ import {
   renderYaml,
 } from "../../sdk/k3s";
 import { DEFAULT_SNAPSHOT_SCHEDULE } from "../../sdk/k3sArgs";
+import { combine, combineOutput } from "../../sdk/outputs";
 import {
   defaultResidencyPolicy,
   enforceResidency,
@@ -114,6 +115,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       { parent: this },
     );
     const secretToken = pulumi.secret(token.result);
+    const tokenLine = secretToken.apply((t) => `${t}\n`);
     const source = {
       version,
       mirror: args.mirror?.url.replace(/\/+$/, "") ?? "",
@@ -123,6 +125,8 @@ export class K3sCluster extends pulumi.ComponentResource {
     const first = hosts[plans[0].name];
     const apiEndpoint = pulumi.output(args.apiEndpoint ?? first.publicAddress);
 
+    // Resolved once for every node's configuration.
+    const cluster = combineOutput([addresses, apiEndpoint], (both) => both);
     const meshReady = args.meshReady ?? [];
     const restartPolicy = {
       version,
@@ -149,38 +153,34 @@ export class K3sCluster extends pulumi.ComponentResource {
         // After the mesh's own firewall change on the host: both reload the same table.
         meshReady,
       );
-      const config = pulumi
-        .all([addresses, host.publicAddress, apiEndpoint])
-        .apply(([addr, publicAddress, endpoint]) => {
-          const meshAddress = addr[plan.name];
-          if (!meshAddress)
-            throw new pulumi.ResourceError(`addresses has no mesh address for node "${plan.name}"`, this);
-          return renderYaml(
-            k3sConfig({
-              plan,
-              meshAddress,
-              joinAddress: plan.joins ? addr[plan.joins] : undefined,
-              publicAddress,
-              meshInterface,
-              labels: labels[plan.name],
-              taints: labels[plan.name].region === "global" ? [FLEET_TAINT] : [],
-              tlsSans: [meshAddress, publicAddress, endpoint, ...(args.tlsSans ?? [])],
-              disable: args.disable ?? ["traefik"],
-              tokenFile: TOKEN_FILE,
-              ...(args.snapshots
-                ? { snapshots: { schedule: args.snapshots.schedule ?? DEFAULT_SNAPSHOT_SCHEDULE } }
-                : {}),
-            }),
-          );
-        });
+      const script = combine([cluster, host.publicAddress], ([[addr, endpoint], publicAddress]) => {
+        const meshAddress = addr[plan.name];
+        if (!meshAddress)
+          throw new pulumi.ResourceError(`addresses has no mesh address for node "${plan.name}"`, this);
+        const config = renderYaml(
+          k3sConfig({
+            plan,
+            meshAddress,
+            joinAddress: plan.joins ? addr[plan.joins] : undefined,
+            publicAddress,
+            meshInterface,
+            labels: labels[plan.name],
+            taints: labels[plan.name].region === "global" ? [FLEET_TAINT] : [],
+            tlsSans: [meshAddress, publicAddress, endpoint, ...(args.tlsSans ?? [])],
+            disable: args.disable ?? ["traefik"],
+            tokenFile: TOKEN_FILE,
+            ...(args.snapshots
+              ? { snapshots: { schedule: args.snapshots.schedule ?? DEFAULT_SNAPSHOT_SCHEDULE } }
+              : {}),
+          }),
+        );
+        return renderConfigureScript(plan, config, restartPolicy);
+      });
       started[plan.name] = hostStep(this, `${name}-${plan.name}-configure`, {
         host,
-        run: {
-          name: "fortress-k3s-configure",
-          script: config.apply((c) => renderConfigureScript(plan, c, restartPolicy)),
-        },
+        run: { name: "fortress-k3s-configure", script },
         // The token reaches the host on standard input only.
-        stdin: secretToken.apply((t) => `${t}\n`),
+        stdin: tokenLine,
         after: [install, firewall, ...meshReady, ...(plan.after ? [started[plan.after]] : [])],
       });
     }

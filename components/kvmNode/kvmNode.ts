@@ -5,6 +5,7 @@ import * as tls from "@pulumi/tls";
 import { InputProblems } from "../../sdk/errors";
 import { HostBaselineSpec, renderFirewallRuleset, resolveHostBaseline } from "../../sdk/host";
 import { Placement, ResolvedPlacement, kvmNodeResidency, placementLabels } from "../../sdk/residency";
+import { Eventually, combine, combineOutput, eventually, whenKnown } from "../../sdk/outputs";
 import { contentHash } from "../../sdk/scripts/render";
 import { checkComponentName, checkHost, checkKeys, checkPort } from "../../sdk/validate";
 import { renderBaselineScript, renderFirewallConfirmScript, renderTeardownScript } from "./scripts";
@@ -17,7 +18,7 @@ import {
   validateExisting,
 } from "./validate";
 
-import { CloudFirewall, HostArgs, NodeConnection } from "../host/hostArgs";
+import { CloudFirewall, HostArgs, NodeConnection, rememberConnection } from "../host/hostArgs";
 import { hostStep } from "../host/hostStep";
 
 export { KVM_NODE_KEYS } from "./validate";
@@ -162,28 +163,31 @@ export class KvmNode extends pulumi.ComponentResource {
       ? this.existingTarget(args.existing)
       : this.ec2Target(name, args.ec2!, this.resolvedPlacement);
     this.connection = pulumi.secret(target.connection);
+    rememberConnection(this.connection, target.user);
     this.publicAddress = target.publicAddress;
     this.privateAddress = target.privateAddress;
 
-    const spec = target.port.apply((port) =>
+    const spec = whenKnown(target.port, (port) =>
       resolveHostBaseline({ sshPort: port, ...baselineInput }, new InputProblems()),
     );
     const self = { connection: this.connection };
     const baseline = hostStep(this, `${name}-baseline`, {
       host: self,
-      run: { name: "fortress-baseline", script: spec.apply(renderBaselineScript) },
+      run: { name: "fortress-baseline", script: whenKnown(spec, renderBaselineScript) },
       onDelete: { name: "fortress-baseline-teardown", script: renderTeardownScript() },
       after: target.dependsOn,
     });
-    this.baselineLog = pulumi.all([baseline.stdout, baseline.stderr]).apply(([o, e]) => `${e}${o}`);
+    this.baselineLog = combineOutput([baseline.stdout, baseline.stderr], ([o, e]) => `${e}${o}`);
 
     const firewallEnabled = args.firewall?.enabled ?? true;
     this.ready = firewallEnabled
       ? hostStep(this, `${name}-firewall-confirm`, {
           host: self,
-          run: { name: "fortress-firewall-confirm", script: spec.apply(renderFirewallConfirmScript) },
+          run: { name: "fortress-firewall-confirm", script: whenKnown(spec, renderFirewallConfirmScript) },
           // Re-confirm exactly when the ruleset changes, which is when the baseline arms a rollback.
-          triggers: [spec.apply((s: HostBaselineSpec) => contentHash(renderFirewallRuleset(s.firewall)))],
+          triggers: [
+            whenKnown(spec, (s: HostBaselineSpec) => contentHash(renderFirewallRuleset(s.firewall))),
+          ],
           after: [baseline],
         })
       : baseline;
@@ -240,7 +244,8 @@ export class KvmNode extends pulumi.ComponentResource {
       });
     return {
       connection,
-      port: pulumi.output(e.port ?? 22),
+      user: e.user ?? "root",
+      port: eventually(e.port ?? 22),
       publicAddress: pulumi.output(e.host),
       privateAddress: pulumi.output(e.privateAddress ?? e.host),
       dependsOn: [],
@@ -249,7 +254,7 @@ export class KvmNode extends pulumi.ComponentResource {
 
   private ec2Target(name: string, ec2: Ec2InstanceArgs, placement: ResolvedPlacement): Target {
     const region = placement.region;
-    const tags = pulumi.all([ec2.tags ?? {}, ec2.dataClassification ?? "internal"]).apply(([t, cls]) => ({
+    const tags = combine([ec2.tags ?? {}, ec2.dataClassification ?? "internal"], ([t, cls]) => ({
       ...t,
       Name: name,
       "data-classification": cls,
@@ -269,7 +274,7 @@ export class KvmNode extends pulumi.ComponentResource {
       { description: `Fortress node ${name}`, vpcId: ec2.vpcId, region, tags },
       { parent: this },
     );
-    const adminCidr = pulumi.output(ec2.adminCidr);
+    const adminCidr = eventually(ec2.adminCidr);
     new aws.vpc.SecurityGroupIngressRule(
       `${name}-sg-ssh`,
       {
@@ -278,8 +283,8 @@ export class KvmNode extends pulumi.ComponentResource {
         ipProtocol: "tcp",
         fromPort: 22,
         toPort: 22,
-        cidrIpv4: adminCidr.apply((c) => (c.includes(":") ? undefined : c)),
-        cidrIpv6: adminCidr.apply((c) => (c.includes(":") ? c : undefined)),
+        cidrIpv4: whenKnown(adminCidr, (c) => (c.includes(":") ? undefined : c)),
+        cidrIpv6: whenKnown(adminCidr, (c) => (c.includes(":") ? c : undefined)),
         region,
         tags,
       },
@@ -314,7 +319,7 @@ export class KvmNode extends pulumi.ComponentResource {
             filters: [
               {
                 name: "name",
-                values: [pulumi.output(instanceType).apply((t) => `debian-12-${amiArchitecture(t)}-*`)],
+                values: [whenKnown(eventually(instanceType), (t) => `debian-12-${amiArchitecture(t)}-*`)],
               },
               { name: "virtualization-type", values: ["hvm"] },
             ],
@@ -338,9 +343,9 @@ export class KvmNode extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const connection = pulumi
-      .all([instance.publicIp, ec2.user ?? "admin", key.privateKeyOpenssh])
-      .apply(([host, user, privateKey]) => {
+    const connection = combineOutput(
+      [instance.publicIp, ec2.user ?? "admin", key.privateKeyOpenssh],
+      ([host, user, privateKey]) => {
         // A new instance needs a minute or two before sshd answers.
         const c: NodeConnection = {
           host,
@@ -351,10 +356,12 @@ export class KvmNode extends pulumi.ComponentResource {
           perDialTimeout: 15,
         };
         return c;
-      });
+      },
+    );
     return {
       connection,
-      port: pulumi.output(22),
+      user: ec2.user ?? "admin",
+      port: 22,
       publicAddress: instance.publicIp,
       privateAddress: instance.privateIp,
       dependsOn: [instance],
@@ -365,7 +372,9 @@ export class KvmNode extends pulumi.ComponentResource {
 
 interface Target {
   readonly connection: pulumi.Output<NodeConnection>;
-  readonly port: pulumi.Output<number>;
+  /** The user the connection logs in as, as given: plain in the usual case. */
+  readonly user: pulumi.Input<string>;
+  readonly port: Eventually<number>;
   readonly cloudFirewall?: CloudFirewall;
   readonly publicAddress: pulumi.Output<string>;
   readonly privateAddress: pulumi.Output<string>;

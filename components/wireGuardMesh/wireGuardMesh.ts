@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { InputProblems } from "../../sdk/errors";
+import { combineOutput, combineRecord } from "../../sdk/outputs";
 import { checkComponentName, checkKeys, expect } from "../../sdk/validate";
 import {
   MeshContract,
@@ -134,7 +135,7 @@ export class WireGuardMesh extends pulumi.ComponentResource {
     }
 
     // Hosts cloned from one image may share a key; WireGuard would merge them into one peer.
-    const distinctKeys = pulumi.all(publicKeys).apply((keys) => {
+    const distinctKeys = combineRecord(publicKeys).apply((keys) => {
       const byKey = new Map<string, string>();
       for (const [n, k] of Object.entries(keys)) {
         const other = byKey.get(k);
@@ -151,14 +152,15 @@ export class WireGuardMesh extends pulumi.ComponentResource {
 
     // 2. Each host gets its configuration: every other node as a peer. The keys and endpoints are
     // resolved once for the whole mesh, not once per pair, so a mesh of n nodes costs O(n) outputs.
-    const endpoints = pulumi.all(Object.fromEntries(nodes.map((n) => [n.name, n.publicAddress])));
-    const peerTable = pulumi.all([distinctKeys, endpoints]);
+    const endpoints = combineRecord(Object.fromEntries(nodes.map((n) => [n.name, n.publicAddress])));
+    const peerTable = combineOutput([distinctKeys, endpoints], (both) => both);
     const peerNames: Record<string, string[]> = {};
     for (const node of nodes) {
       const others = nodes.filter((o) => o.name !== node.name);
       peerNames[node.name] = others.map((o) => o.name).sort();
-      const peers = peerTable.apply(([keys, hosts]) =>
-        others.map((o): MeshPeer => {
+      const self = { name: node.name, address: addresses[node.name], prefix, listenPort };
+      const script = peerTable.apply(([keys, hosts]) => {
+        const peers = others.map((o): MeshPeer => {
           const nat = natNodes.has(o.name) || natNodes.has(node.name);
           return {
             name: o.name,
@@ -168,17 +170,12 @@ export class WireGuardMesh extends pulumi.ComponentResource {
             endpoint: natNodes.has(o.name) ? undefined : endpointOf(hosts[o.name], listenPort),
             persistentKeepalive: nat ? keepalive : undefined,
           };
-        }),
-      );
-      const self = { name: node.name, address: addresses[node.name], prefix, listenPort };
+        });
+        return renderApplyScript(renderWireGuardConfig(self, peers), self.address, prefix, listenPort);
+      });
       this.applied[node.name] = hostStep(this, `${name}-${node.name}-config`, {
         host: node,
-        run: {
-          name: "fortress-wireguard",
-          script: peers.apply((p) =>
-            renderApplyScript(renderWireGuardConfig(self, p), self.address, prefix, listenPort),
-          ),
-        },
+        run: { name: "fortress-wireguard", script },
         onDelete: { name: "fortress-wireguard-teardown", script: renderTeardownScript() },
         // Peers reach a node behind a cloud firewall once its mesh port is open there.
         after: node.cloudFirewall
@@ -188,7 +185,7 @@ export class WireGuardMesh extends pulumi.ComponentResource {
     }
 
     this.addresses = pulumi.output(addresses);
-    this.publicKeys = pulumi.all(publicKeys);
+    this.publicKeys = distinctKeys;
     this.peers = pulumi.output(peerNames);
     this.cidr = pulumi.output(`${formatIpv4(network!.base)}/${prefix}`);
     this.contract = { interfaceName: INTERFACE, listenPort };
