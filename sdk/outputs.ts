@@ -14,9 +14,7 @@ export type Eventually<T> = T | pulumi.Output<T>;
 
 /** `f` of a value: now if it is plain, once it is known if it is an Output. */
 export function whenKnown<T, R>(value: Eventually<T>, f: (v: T) => R): Eventually<R> {
-  return pulumi.Output.isInstance(value)
-    ? ((value as pulumi.Output<T>).apply(f) as pulumi.Output<R>)
-    : f(value as T);
+  return pulumi.Output.isInstance(value) ? value.apply<R>(f) : f(value);
 }
 
 /** Plain data all the way down: no Output, promise or resource inside. */
@@ -50,7 +48,7 @@ export function combine<I extends readonly unknown[], R>(
       values[i] = v;
       return from(i + 1);
     }
-    return (v as pulumi.Output<unknown>).apply((x) => {
+    return v.apply((x) => {
       values[i] = x;
       return from(i + 1);
     }) as pulumi.Output<R>;
@@ -64,9 +62,7 @@ export function combineOutput<I extends readonly unknown[], R>(
   f: (values: Unwrapped<I>) => R,
 ): pulumi.Output<R> {
   const result = combine(inputs, f);
-  return pulumi.Output.isInstance(result)
-    ? (result as pulumi.Output<R>)
-    : (pulumi.output(result) as pulumi.Output<R>);
+  return pulumi.Output.isInstance(result) ? result : (pulumi.output(result) as pulumi.Output<R>);
 }
 
 /** `pulumi.all` of a record of flat values, as one Output, at one Output per value. */

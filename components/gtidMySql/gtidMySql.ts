@@ -23,7 +23,7 @@ import {
 } from "../../sdk/residency";
 import { Zone, checkMeshSources, meshAllowsOn, renderMeshDropIn, zoneOf } from "../../sdk/zones";
 import { MeshContract, endpointOf } from "../../sdk/wireguard";
-import { HostArgs, checkHostArgs } from "../host/hostArgs";
+import { HostArgs, checkHostArgs, hostForState, hostsForState } from "../host/hostArgs";
 import { backupStep, databaseSteps } from "./steps";
 
 export { GTID_MYSQL_KEYS } from "../../sdk/mysqlArgs";
@@ -134,7 +134,7 @@ export class GtidMySql extends pulumi.ComponentResource {
   private readonly last: Record<string, remote.Command>;
 
   constructor(name: string, args: GtidMySqlArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("fortress:index:GtidMySql", name, args, opts);
+    super("fortress:index:GtidMySql", name, gtidMySqlState(args), opts);
 
     const spec = resolveGtidMySqlArgs(name, args, checkHostArgs);
     const { primary, replicas, all, flavour, port, dataClass, serverIds, residency, adminHosts, backup } =
@@ -303,4 +303,18 @@ export class GtidMySql extends pulumi.ComponentResource {
       void pulumi.log.warn(`residency rule ${v.ruleId} (advisory): ${v.message} ${v.remediation}`, this);
     }
   }
+}
+
+/** The args as the component's inputs in state: hosts as `hostForState` records them, no steps. */
+function gtidMySqlState(args: GtidMySqlArgs): GtidMySqlArgs {
+  if (typeof args !== "object" || args === null) return args;
+  return {
+    ...args,
+    ...(args.primary !== undefined ? { primary: hostForState(args.primary) } : {}),
+    ...(args.replicas !== undefined ? { replicas: hostsForState(args.replicas) } : {}),
+    ...(args.backup?.node !== undefined
+      ? { backup: { ...args.backup, node: hostForState(args.backup.node) } }
+      : {}),
+    meshReady: undefined,
+  };
 }

@@ -1,4 +1,3 @@
-import * as fs from "fs";
 import * as path from "path";
 import {
   ADMIN_USER,
@@ -33,7 +32,7 @@ import {
   replicationDialect,
   resetGtidsStatement,
 } from "../../sdk/mysqlReplication";
-import { renderTemplate } from "../../sdk/scripts/render";
+import { renderTemplate, shippedFile } from "../../sdk/scripts/render";
 
 /** Oracle's APT repository for MySQL on Debian. */
 export const MYSQL_APT_URL = "https://repo.mysql.com/apt";
@@ -50,10 +49,15 @@ const HELPERS_MARKER = "# @gtid-mysql-helpers";
 
 /** Fills a template of this folder; `# @gtid-mysql-helpers` becomes mysql-helpers.bash. */
 function render(name: string, values: Readonly<Record<string, string | number>>): string {
-  const helpers = fs.readFileSync(path.join(__dirname, "mysql-helpers.bash"), "utf8").trimEnd();
-  const template = fs.readFileSync(path.join(__dirname, name), "utf8").replace(HELPERS_MARKER, helpers);
+  let template = withHelpers.get(name);
+  if (template === undefined) {
+    const helpers = shippedFile(path.join(__dirname, "mysql-helpers.bash")).trimEnd();
+    template = shippedFile(path.join(__dirname, name)).replace(HELPERS_MARKER, helpers);
+    withHelpers.set(name, template);
+  }
   return renderTemplate(template, values);
 }
+const withHelpers = new Map<string, string>();
 
 export function renderInstallScript(flavour: MySqlFlavour): string {
   const mysql = flavour !== MySqlFlavour.MariaDb;

@@ -140,13 +140,27 @@ export function rememberConnection(
 }
 const secretConnections = new WeakSet<object>();
 
-/** The same hosts, their connections (which hold private keys) marked secret for the state. */
-export function withSecretConnections(hosts: readonly HostArgs[] | undefined): HostArgs[] | undefined {
+/**
+ * A host as a component records it among its inputs in state: the connection (which holds the
+ * private key) secret, and without `ready`. The step that prepared the host is no setting of the
+ * component, and a reference to it in state is only a URN to resolve.
+ */
+export function hostForState<H>(h: H): H {
   // Malformed hosts pass as they are: the component reports them with their paths.
-  if (!Array.isArray(hosts)) return hosts as HostArgs[] | undefined;
-  return hosts.map((h: HostArgs) =>
-    typeof h === "object" && h !== null && !secretConnections.has(h.connection as object)
-      ? { ...h, connection: pulumi.secret(h.connection) }
-      : h,
-  );
+  if (typeof h !== "object" || h === null || Array.isArray(h)) return h;
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { ready, ...rest } = h as unknown as HostArgs;
+  const connection = rest.connection;
+  return (
+    connection === undefined || secretConnections.has(connection)
+      ? rest
+      : { ...rest, connection: pulumi.secret(connection) }
+  ) as H;
+}
+
+/** `hostForState` of each host. */
+export function hostsForState<H>(hosts: readonly H[] | undefined): H[] | undefined {
+  if (hosts === undefined || !Array.isArray(hosts)) return hosts as H[] | undefined;
+  const list: readonly H[] = hosts;
+  return list.map((h) => hostForState(h));
 }

@@ -20,7 +20,7 @@ import {
   k3sClusterResidency,
 } from "../../sdk/residency";
 import { meshAllowsOn, meshDropInPath, renderMeshDropIn, zoneOf } from "../../sdk/zones";
-import { withSecretConnections } from "../host/hostArgs";
+import { hostForState, hostsForState } from "../host/hostArgs";
 import { hostStep, meshFirewallStep } from "../host/hostStep";
 import { K3sClusterArgs, checkK3sClusterArgs } from "./args";
 import {
@@ -65,11 +65,13 @@ export class K3sCluster extends pulumi.ComponentResource {
       name,
       {
         ...args,
-        servers: withSecretConnections(args?.servers),
-        agents: withSecretConnections(args?.agents),
+        servers: hostsForState(args?.servers),
+        agents: hostsForState(args?.agents),
         ...(args?.snapshots?.node
-          ? { snapshots: { ...args.snapshots, node: withSecretConnections([args.snapshots.node])![0] } }
+          ? { snapshots: { ...args.snapshots, node: hostForState(args.snapshots.node) } }
           : {}),
+        // Steps to wait for are no setting.
+        meshReady: undefined,
       },
       opts,
     );

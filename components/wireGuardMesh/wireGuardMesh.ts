@@ -14,7 +14,7 @@ import {
   formatIpv4,
   renderWireGuardConfig,
 } from "../../sdk/wireguard";
-import { CloudFirewall, HostArgs, checkHostArgs, withSecretConnections } from "../host/hostArgs";
+import { CloudFirewall, HostArgs, checkHostArgs, hostsForState } from "../host/hostArgs";
 import { hostStep } from "../host/hostStep";
 import {
   INTERFACE,
@@ -73,7 +73,7 @@ export class WireGuardMesh extends pulumi.ComponentResource {
   private readonly applied: Record<string, remote.Command> = {};
 
   constructor(name: string, args: WireGuardMeshArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("fortress:index:WireGuardMesh", name, { ...args, nodes: withSecretConnections(args?.nodes) }, opts);
+    super("fortress:index:WireGuardMesh", name, { ...args, nodes: hostsForState(args?.nodes) }, opts);
 
     const problems = new InputProblems();
     checkComponentName(problems, name, "WireGuardMesh");

@@ -17,7 +17,18 @@ const PLACEHOLDER = /@@([A-Z][A-Z0-9_]*)@@/g;
 
 /** The helpers every host script shares, inlined where a template has the `# @fortress-common` line. */
 export function commonShellLibrary(): string {
-  return fs.readFileSync(path.join(__dirname, "common.sh"), "utf8");
+  return shippedFile(path.join(__dirname, "common.sh"));
+}
+
+/** A file that ships with the package (a script template), read once: it does not change while a program runs. */
+const shipped = new Map<string, string>();
+export function shippedFile(file: string): string {
+  let text = shipped.get(file);
+  if (text === undefined) {
+    text = fs.readFileSync(file, "utf8");
+    shipped.set(file, text);
+  }
+  return text;
 }
 
 /**
@@ -27,25 +38,45 @@ export function commonShellLibrary(): string {
  * the caller and throws.
  */
 export function renderTemplate(template: string, values: Readonly<Record<string, string | number>>): string {
-  const used = new Set<string>();
-  const rendered = template.replace(PLACEHOLDER, (_match, name: string) => {
-    if (!(name in values)) throw new Error(`script template needs a value for @@${name}@@`);
-    used.add(name);
-    return shellQuote(String(values[name]));
-  });
-  const unused = Object.keys(values).filter((k) => !used.has(k));
+  const { texts, names } = compiled(template);
+  const out = [texts[0]];
+  for (let i = 0; i < names.length; i++) {
+    if (!(names[i] in values)) throw new Error(`script template needs a value for @@${names[i]}@@`);
+    out.push(shellQuote(String(values[names[i]])), texts[i + 1]);
+  }
+  const unused = Object.keys(values).filter((k) => !names.includes(k));
   if (unused.length > 0) throw new Error(`script template has no placeholder for ${unused.join(", ")}`);
-  return rendered.includes(COMMON_MARKER)
-    ? rendered.replace(COMMON_MARKER, commonShellLibrary().trimEnd())
-    : rendered;
+  return out.join("");
+}
+
+/** A template cut at its placeholders, the common library already inlined (the library has none). */
+interface CompiledTemplate {
+  readonly texts: readonly string[];
+  readonly names: readonly string[];
+}
+// Templates are few and rendered once per host: cut each once.
+const compiledTemplates = new Map<string, CompiledTemplate>();
+function compiled(template: string): CompiledTemplate {
+  let c = compiledTemplates.get(template);
+  if (c === undefined) {
+    const parts = template.split(PLACEHOLDER);
+    const texts = parts.filter((_, i) => i % 2 === 0);
+    const names = parts.filter((_, i) => i % 2 === 1);
+    const common = texts.findIndex((t) => t.includes(COMMON_MARKER));
+    if (common >= 0) texts[common] = texts[common].replace(COMMON_MARKER, commonShellLibrary().trimEnd());
+    c = { texts, names };
+    if (compiledTemplates.size < 256) compiledTemplates.set(template, c);
+  }
+  return c;
 }
 
 /** Reads a template that ships next to a component and fills it. */
 export function renderScriptFile(file: string, values: Readonly<Record<string, string | number>>): string {
-  return renderTemplate(fs.readFileSync(file, "utf8"), values);
+  return renderTemplate(shippedFile(file), values);
 }
 
 const SCRIPT_END = "FORTRESS_SCRIPT_END";
+const SCRIPT_END_LINE = new RegExp(`^${SCRIPT_END}$`, "m");
 
 /**
  * The command line that runs a rendered script on a host, as `@pulumi/command` sends it: the
@@ -54,7 +85,7 @@ const SCRIPT_END = "FORTRESS_SCRIPT_END";
  * Standard input stays free for secrets.
  */
 export function bashCommand(script: string, user: string, scriptName: string): string {
-  if (script.split("\n").includes(SCRIPT_END))
+  if (script.includes(SCRIPT_END) && SCRIPT_END_LINE.test(script))
     throw new Error(`a script must not contain a line ${SCRIPT_END}`);
   const sudo = user === "root" ? "" : "sudo -n ";
   return `${sudo}bash -c "$(cat <<'${SCRIPT_END}'\n${script.replace(/\n$/, "")}\n${SCRIPT_END}\n)" ${shellQuote(scriptName)}`;

@@ -13,12 +13,15 @@ export interface RegisteredNode {
   readonly custom: boolean;
   /** URNs of the custom resources it waits for. */
   readonly dependsOn: readonly string[];
+  /** URN of its parent component, if any. */
+  readonly parent?: string;
 }
 
 interface RegisterRequest {
   getType(): string;
   getName(): string;
   getCustom(): boolean;
+  getParent(): string;
   getDependenciesList(): string[];
   getPropertydependenciesMap(): { forEach(f: (v: { getUrnsList(): string[] }) => void): void };
 }
@@ -54,6 +57,7 @@ export function recordDependencies(): RegisteredNode[] {
           name: req.getName(),
           custom: req.getCustom(),
           dependsOn: [...deps],
+          ...(req.getParent() ? { parent: req.getParent() } : {}),
         });
       }
       callback(err, res);

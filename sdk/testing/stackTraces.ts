@@ -7,8 +7,9 @@
 /**
  * - `sdk-default`: as the process has it (V8's 10 frames, source-mapped under ts-node);
  * - `unmapped`: frames as V8 formats them, not mapped back to TypeScript;
- * - `off`: no frames on errors created meanwhile. Resource.callsites lifts the limit for its own
- *   capture, so resources keep their (mapped) source positions.
+ * - `off`: no frames on errors created meanwhile, and none mapped. Resource.callsites lifts the
+ *   limit for its own capture, so resources keep source positions, as V8 reports them (lines of
+ *   the transpiled code under ts-node).
  */
 export type StackTraces = "sdk-default" | "unmapped" | "off";
 
@@ -19,7 +20,7 @@ export async function withStackTraces<T>(setting: StackTraces, fn: () => Promise
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const prepare = Error.prepareStackTrace;
   // Without a prepareStackTrace, V8 formats frames itself.
-  if (setting === "unmapped") (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+  if (setting !== "sdk-default") (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
   if (setting === "off") Error.stackTraceLimit = 0;
   try {
     return await fn();

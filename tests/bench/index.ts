@@ -1,8 +1,10 @@
 // `npm run bench`: figures, not pass/fail. Machines here are noisy, so every time is paired with
 // baselines measured in the same run, each measurement is repeated (BENCH_REPEATS, default 3) and
 // the medians of the ratios are what to read. The baselines: "bare" registers as many tiny
-// resources; "fair" registers the same types with the same inputs, without the components' logic;
-// "+deps" is fair with each registration waiting (dependsOn) for what it waited for in the run.
+// resources; "fair" registers the same resources again, built with their providers' classes from
+// the same inputs under the same parents, without the components' logic or any Output between
+// them; "+deps" is fair with each registration waiting (dependsOn) for what it waited for in the
+// run. The heap is collected before each measurement when node runs with --expose-gc.
 import * as os from "os";
 import { CriticalPath } from "../../sdk/graph";
 import { recordDependencies } from "../../sdk/testing/dependencies";
@@ -17,6 +19,8 @@ const graph = recordDependencies();
 const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
+  // Garbage the previous measurement left is not this one's to collect.
+  (global as { gc?: () => void }).gc?.();
   const start = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - start) / 1e6;

@@ -1,7 +1,12 @@
 // What the bench (tests/bench/index.ts) evaluates under mocks, shared with the unit test that keeps
 // the printed critical path honest (tests/unit/bench.test.ts). Nothing here installs mocks: the
 // caller does, once per process, before calling.
+import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
+import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
 import { KvmNode } from "../../components/kvmNode/kvmNode";
 import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
 import { CriticalPath, criticalPath } from "../../sdk/graph";
@@ -114,13 +119,7 @@ type ResourceClass = new (
   opts: pulumi.CustomResourceOptions,
 ) => pulumi.CustomResource;
 
-const PROVIDER_PACKAGES: Record<string, () => Record<string, unknown>> = {
-  aws: () => require("@pulumi/aws"),
-  command: () => require("@pulumi/command"),
-  kubernetes: () => require("@pulumi/kubernetes"),
-  random: () => require("@pulumi/random"),
-  tls: () => require("@pulumi/tls"),
-};
+const PROVIDER_PACKAGES: Record<string, Record<string, unknown>> = { aws, command, kubernetes, random, tls };
 
 /**
  * The provider SDK's class for a type token (`aws:ec2/instance:Instance` is `aws.ec2.Instance`,
@@ -130,9 +129,8 @@ const PROVIDER_PACKAGES: Record<string, () => Record<string, unknown>> = {
  */
 export function resourceClass(type: string): ResourceClass {
   const [pkg, middle, cls] = type.split(":");
-  const load = PROVIDER_PACKAGES[pkg === "pulumi" ? cls : pkg];
-  if (!load) throw new Error(`the fair baseline knows no provider package for ${type}`);
-  const root = load();
+  const root = PROVIDER_PACKAGES[pkg === "pulumi" ? cls : pkg];
+  if (!root) throw new Error(`the fair baseline knows no provider package for ${type}`);
   if (pkg === "pulumi" && middle === "providers") return root.Provider as ResourceClass;
   // `aws:ec2/instance` is module ec2 (the part after "/" names a file); `kubernetes:core/v1` is
   // core.v1, and a group is named by its first label (`rbac.authorization.k8s.io` is `rbac`).
@@ -142,8 +140,7 @@ export function resourceClass(type: string): ResourceClass {
     at = (at as Record<string, unknown> | undefined)?.[part.split(".")[0]];
   }
   const found = (at as Record<string, unknown> | undefined)?.[cls] as
-    | (ResourceClass & { __pulumiType?: string })
-    | undefined;
+    (ResourceClass & { __pulumiType?: string }) | undefined;
   if (found?.__pulumiType === type) return found;
   // Kinds from CRDs (an Argo CD Application) have no class of their own.
   if (pkg === "kubernetes") return (root.apiextensions as { CustomResource: ResourceClass }).CustomResource;
@@ -175,6 +172,9 @@ export function payloads(resources: readonly RecordedResource[], graph: readonly
   const at = new Map(resources.map((r, i) => [key(r.type, r.name), i]));
   const byUrn = new Map(graph.map((n) => [n.urn, at.get(key(n.type, n.name))]));
   const deps = new Map(graph.map((n) => [at.get(key(n.type, n.name)), n.dependsOn.map((u) => byUrn.get(u))]));
+  const parents = new Map(
+    graph.map((n) => [at.get(key(n.type, n.name)), n.parent ? byUrn.get(n.parent) : undefined]),
+  );
   return resources.map((r, i) => ({
     type: r.type,
     construct: r.custom ? resourceClass(r.type) : undefined,
@@ -188,14 +188,16 @@ export function payloads(resources: readonly RecordedResource[], graph: readonly
     ),
     // Registration order puts what a resource waits for first, except a component's children.
     dependsOn: (deps.get(i) ?? []).filter((d): d is number => d !== undefined && d < i),
+    // A component registers before its children.
+    parent: parents.get(i) ?? undefined,
   }));
 }
 
 /**
  * The fair baseline: the same resources, built with their provider classes from the same inputs
- * (secrets still secret), as many as the real run registered, but bare: no component logic, no
- * outputs between them. With
- * `edges`, each also waits (dependsOn) for what it waited for in the real run.
+ * (secrets still secret) under the same parents, as many as the real run registered, but bare: no
+ * component logic, no Outputs between them. With `edges`, each also waits (dependsOn) for what it
+ * waited for in the real run.
  */
 export async function fair(
   mocks: FortressMocks,
@@ -207,7 +209,10 @@ export async function fair(
   const all: pulumi.Resource[] = [];
   what.forEach((p, i) => {
     const name = `${run}-${i}-${p.name}`;
-    const opts = edges ? { dependsOn: p.dependsOn.map((d) => all[d]) } : {};
+    const opts = {
+      ...(p.parent !== undefined && p.parent < i ? { parent: all[p.parent] } : {}),
+      ...(edges ? { dependsOn: p.dependsOn.map((d) => all[d]) } : {}),
+    };
     all.push(
       p.construct ? new p.construct(name, p.inputs, opts) : new FairComponent(p.type, name, p.inputs, opts),
     );
