@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   ArgoBootstrap,
   ArgoBootstrapArgs,
+  DEFAULT_INSTANCE_TYPE,
   GtidMySql,
   MySqlFlavour,
   HostArgs,
@@ -11,6 +12,8 @@ import {
   OpenFaasPlatform,
   OpenFaasPlatformArgs,
   WireGuardMesh,
+  amiArchitecture,
+  debianAmi,
 } from "../components";
 import { underConfigKey } from "../sdk/config";
 import { residencyReport } from "../sdk/report";
@@ -36,6 +39,14 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
   const sshPrivateKey = config.requireSecret("sshPrivateKey");
   const { residency } = spec;
   const names = spec.nodes.map((n) => n.name);
+  // One image lookup per region and architecture, not one per EC2 node: a Fleet of a hundred
+  // agents would otherwise ask AWS a hundred times for the same image.
+  const images = new Map<string, pulumi.Output<string>>();
+  const imageFor = (region: string, instanceType: string) => {
+    const key = `${region} ${amiArchitecture(instanceType)}`;
+    if (!images.has(key)) images.set(key, debianAmi(region, instanceType));
+    return images.get(key)!;
+  };
   const nodes = Object.fromEntries(
     spec.nodes.map((node, i) => [
       node.name,
@@ -45,7 +56,17 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
         const existing = isPlainObject(args.existing)
           ? { ...args.existing, privateKey: sshPrivateKey }
           : args.existing;
-        return new KvmNode(node.name, { ...args, existing });
+        const ec2 = args.ec2;
+        const region = args.placement?.region;
+        const type = isPlainObject(ec2) ? (ec2.instanceType ?? DEFAULT_INSTANCE_TYPE) : undefined;
+        const shared =
+          isPlainObject(ec2) &&
+          ec2.ami === undefined &&
+          typeof region === "string" &&
+          typeof type === "string"
+            ? { ec2: { ...ec2, ami: imageFor(region, type) } }
+            : {};
+        return new KvmNode(node.name, { ...args, existing, ...shared });
       }),
     ]),
   );

@@ -96,6 +96,8 @@ export interface KvmNodeArgs {
 }
 
 const DEBIAN_AMI_OWNER = "136693071363";
+/** The instance type of an `ec2` node that names none. */
+export const DEFAULT_INSTANCE_TYPE = "t3.small";
 
 /**
  * One host reached over SSH — an existing server or an EC2 instance — prepared with the Fortress
@@ -307,26 +309,8 @@ export class KvmNode extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    const instanceType = ec2.instanceType ?? "t3.small";
-    const ami =
-      ec2.ami ??
-      aws.ec2
-        .getAmiOutput(
-          {
-            owners: [DEBIAN_AMI_OWNER],
-            mostRecent: true,
-            region,
-            filters: [
-              {
-                name: "name",
-                values: [whenKnown(eventually(instanceType), (t) => `debian-12-${amiArchitecture(t)}-*`)],
-              },
-              { name: "virtualization-type", values: ["hvm"] },
-            ],
-          },
-          { parent: this },
-        )
-        .apply((image) => image.id);
+    const instanceType = ec2.instanceType ?? DEFAULT_INSTANCE_TYPE;
+    const ami = ec2.ami ?? debianAmi(region, instanceType, { parent: this });
     const instance = new aws.ec2.Instance(
       `${name}-instance`,
       {
@@ -385,6 +369,34 @@ function withSecretKey(args: KvmNodeArgs): KvmNodeArgs {
   return args?.existing?.privateKey === undefined
     ? args
     : { ...args, existing: { ...args.existing, privateKey: pulumi.secret(args.existing.privateKey) } };
+}
+
+/**
+ * The newest Debian 12 image (Debian's own account) for an instance type's architecture in a
+ * region. A program with many EC2 nodes can look it up once and give it to each as `ec2.ami`.
+ */
+export function debianAmi(
+  region: string | undefined,
+  instanceType: pulumi.Input<string>,
+  opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<string> {
+  return aws.ec2
+    .getAmiOutput(
+      {
+        owners: [DEBIAN_AMI_OWNER],
+        mostRecent: true,
+        region,
+        filters: [
+          {
+            name: "name",
+            values: [whenKnown(eventually(instanceType), (t) => `debian-12-${amiArchitecture(t)}-*`)],
+          },
+          { name: "virtualization-type", values: ["hvm"] },
+        ],
+      },
+      opts,
+    )
+    .apply((image) => image.id);
 }
 
 /** Graviton instance families carry a `g` after the generation digit (t4g, m7gd, c6gn). */
