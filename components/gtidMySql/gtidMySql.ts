@@ -23,7 +23,7 @@ import {
 } from "../../sdk/residency";
 import { Zone, checkMeshSources, meshAllowsOn, renderMeshDropIn, zoneOf } from "../../sdk/zones";
 import { MeshContract, endpointOf } from "../../sdk/wireguard";
-import { HostArgs, checkHostArgs, hostForState, hostsForState } from "../host/hostArgs";
+import { HostArgs, checkHostArgs, hostForState, hostsForState, meshStepsOn } from "../host/hostArgs";
 import { backupStep, databaseSteps } from "./steps";
 
 export { GTID_MYSQL_KEYS } from "../../sdk/mysqlArgs";
@@ -64,7 +64,8 @@ export interface GtidMySqlArgs {
   readonly addresses: pulumi.Input<{ [node: string]: pulumi.Input<string> }>;
   /**
    * The steps that bring the mesh up (`mesh.appliedOn(node)` for each node): the database steps
-   * run after them. Not needed when each host's `ready` already is its mesh step.
+   * run after those on the database's nodes. Not needed when each host's `ready` already is its
+   * mesh step.
    */
   readonly meshReady?: remote.Command[];
   /** The mesh the servers replicate over (`WireGuardMesh.contract`): at boot each server starts after its interface is up. Default: the default mesh (`wg0`). */
@@ -140,6 +141,7 @@ export class GtidMySql extends pulumi.ComponentResource {
     const { primary, replicas, all, flavour, port, dataClass, serverIds, residency, adminHosts, backup } =
       spec;
     const backupNode = backup?.node.name;
+    const dbNodes = [...all.map((e) => e.h.name), ...(backupNode ? [backupNode] : [])];
     // Where the primary, each replica and the backups keep the data is checked before any host is
     // touched: a failover to a replica the rules would not allow as primary stops here.
     this.warnAbout(
@@ -238,7 +240,7 @@ export class GtidMySql extends pulumi.ComponentResource {
       parent: this,
       name,
       spec,
-      meshReady: args.meshReady ?? [],
+      meshReady: meshStepsOn(args.meshReady, dbNodes),
       addressOf,
       caKeyPem: caKey.privateKeyPem,
       caCertPem: ca.certPem,

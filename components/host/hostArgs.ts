@@ -164,3 +164,26 @@ export function hostsForState<H>(hosts: readonly H[] | undefined): H[] | undefin
   const list: readonly H[] = hosts;
   return list.map((h) => hostForState(h));
 }
+
+// Which node each of a mesh's own steps configured (WireGuardMesh marks them), so a component
+// given them as `meshReady` waits only for the mesh on the nodes a step uses.
+const meshStepNodes = new WeakMap<object, string>();
+
+/** Marks the step that brought the mesh up on `node`. */
+export function markMeshStep(step: remote.Command, node: string): void {
+  meshStepNodes.set(step, node);
+}
+
+/**
+ * What of `meshReady` a step that uses the mesh on `nodes` waits for: the mesh's own steps on
+ * those nodes, and every step that is not a marked mesh step (a program may give its own).
+ */
+export function meshStepsOn(
+  meshReady: readonly remote.Command[] | undefined,
+  nodes: readonly string[],
+): remote.Command[] {
+  return (meshReady ?? []).filter((s) => {
+    const node = meshStepNodes.get(s);
+    return node === undefined || nodes.includes(node);
+  });
+}

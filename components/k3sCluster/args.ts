@@ -41,8 +41,10 @@ export interface K3sClusterArgs {
   readonly mesh?: MeshContract;
   /**
    * The steps that bring the mesh up (`mesh.appliedOn(node)` for each node): k3s starts after
-   * them, while the binary installs need only each host's `ready` and run meanwhile. Not needed
-   * when each host's `ready` already is its mesh step (then the installs wait for the mesh too).
+   * them, while the binary installs need only each host's `ready` and run meanwhile. A node
+   * waits for the mesh's step on itself and on the server it joins, not on every node; any other
+   * step given here, every node waits for. Not needed when each host's `ready` already is its
+   * mesh step (then the installs wait for the mesh too).
    */
   readonly meshReady?: remote.Command[];
   /**

@@ -20,7 +20,7 @@ import {
   k3sClusterResidency,
 } from "../../sdk/residency";
 import { meshAllowsOn, meshDropInPath, renderMeshDropIn, zoneOf } from "../../sdk/zones";
-import { hostForState, hostsForState } from "../host/hostArgs";
+import { hostForState, hostsForState, meshStepsOn } from "../host/hostArgs";
 import { hostStep, meshFirewallStep } from "../host/hostStep";
 import { K3sClusterArgs, checkK3sClusterArgs } from "./args";
 import {
@@ -129,7 +129,7 @@ export class K3sCluster extends pulumi.ComponentResource {
 
     // Resolved once for every node's configuration.
     const cluster = combineOutput([addresses, apiEndpoint], (both) => both);
-    const meshReady = args.meshReady ?? [];
+    const meshReady = args.meshReady;
     const restartPolicy = {
       version,
       servers: servers.map((s) => s.name),
@@ -153,7 +153,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         meshDropInPath("k3s", name),
         addresses.apply((a) => renderMeshDropIn(name, meshAllowsOn(plan.name, declarations, zones), a)),
         // After the mesh's own firewall change on the host: both reload the same table.
-        meshReady,
+        meshStepsOn(meshReady, [plan.name]),
       );
       const script = combine([cluster, host.publicAddress], ([[addr, endpoint], publicAddress]) => {
         const meshAddress = addr[plan.name];
@@ -183,7 +183,13 @@ export class K3sCluster extends pulumi.ComponentResource {
         run: { name: "fortress-k3s-configure", script },
         // The token reaches the host on standard input only.
         stdin: tokenLine,
-        after: [install, firewall, ...meshReady, ...(plan.after ? [started[plan.after]] : [])],
+        // The mesh up here and on the server it joins.
+        after: [
+          install,
+          firewall,
+          ...meshStepsOn(meshReady, [plan.name, ...(plan.joins ? [plan.joins] : [])]),
+          ...(plan.after ? [started[plan.after]] : []),
+        ],
       });
     }
 
@@ -201,7 +207,8 @@ export class K3sCluster extends pulumi.ComponentResource {
             servers,
             addresses,
             keep: args.snapshots.keep,
-            meshReady,
+            // The backup node pulls from the servers over the mesh.
+            meshReady: meshStepsOn(meshReady, [snapshotNode.name, ...servers.map((s) => s.name)]),
             started,
           })
         : undefined;

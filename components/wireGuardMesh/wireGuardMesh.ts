@@ -14,7 +14,7 @@ import {
   formatIpv4,
   renderWireGuardConfig,
 } from "../../sdk/wireguard";
-import { CloudFirewall, HostArgs, checkHostArgs, hostsForState } from "../host/hostArgs";
+import { CloudFirewall, HostArgs, checkHostArgs, hostsForState, markMeshStep } from "../host/hostArgs";
 import { hostStep } from "../host/hostStep";
 import {
   INTERFACE,
@@ -182,6 +182,7 @@ export class WireGuardMesh extends pulumi.ComponentResource {
           ? this.openCloudFirewall(name, node.name, node.cloudFirewall, listenPort)
           : [],
       });
+      markMeshStep(this.applied[node.name], node.name);
     }
 
     this.addresses = pulumi.output(addresses);

@@ -2,7 +2,14 @@ import * as assert from "assert";
 import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { GtidMySql } from "../../components/gtidMySql/gtidMySql";
-import { hostForState, hostsForState, rememberConnection, sshUser } from "../../components/host/hostArgs";
+import {
+  hostForState,
+  hostsForState,
+  markMeshStep,
+  meshStepsOn,
+  rememberConnection,
+  sshUser,
+} from "../../components/host/hostArgs";
 import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
 import { isSecret, settle, valueOf } from "../../sdk/testing/mocks";
 import { assertNowhereInClear, mocks } from "./setup";
@@ -44,6 +51,20 @@ describe("the host contract in a component's state (components/host/hostArgs.ts)
     assert.strictEqual(sshUser(given), user, "resolved once per connection");
     assert.strictEqual(await valueOf(user as pulumi.Output<string>), "ops");
     assert.strictEqual(await isSecret(user as pulumi.Output<string>), false, "a user name is no secret");
+  });
+
+  it("waits for a mesh's own step only on the nodes a step uses, and for any other step everywhere", () => {
+    const cmd = (name: string) =>
+      new remote.Command(name, { connection: { host: "h", ...CONNECTION }, create: "true" });
+    const onA = cmd("mesh-a-config");
+    const onB = cmd("mesh-b-config");
+    const own = cmd("program-step");
+    markMeshStep(onA, "a");
+    markMeshStep(onB, "b");
+    assert.deepStrictEqual(meshStepsOn([onA, onB, own], ["a"]), [onA, own]);
+    assert.deepStrictEqual(meshStepsOn([onA, onB, own], ["a", "b", "a"]), [onA, onB, own]);
+    assert.deepStrictEqual(meshStepsOn([onA, onB], ["c"]), []);
+    assert.deepStrictEqual(meshStepsOn(undefined, ["a"]), []);
   });
 
   it("a component given hosts by hand keeps their keys secret in its state, and no step references", async () => {

@@ -106,6 +106,20 @@ describe("the first deployment of 3 servers and 100 agents (whole stack program)
     }
   });
 
+  it("waits for the mesh only where it uses it: on the node itself, and on the server it joins", () => {
+    const meshSteps = (step: string) =>
+      [...(graph.waitsFor.get(step) ?? [])].filter((c) => /^mesh-.*-config$/.test(c)).sort();
+    for (const agent of AGENTS) {
+      assert.deepStrictEqual(meshSteps(`k3s-${agent}-configure`), [
+        `mesh-${agent}-config`,
+        "mesh-osl-1-config",
+      ]);
+      assert.deepStrictEqual(meshSteps(`k3s-${agent}-firewall`), [`mesh-${agent}-config`]);
+    }
+    assert.deepStrictEqual(meshSteps("k3s-osl-1-configure"), ["mesh-osl-1-config"]);
+    assert.deepStrictEqual(meshSteps("k3s-osl-3-configure"), ["mesh-osl-1-config", "mesh-osl-3-config"]);
+  });
+
   it("installs k3s on every node right after the host's own preparation, not after the mesh", () => {
     for (const n of [...SERVERS, ...AGENTS])
       assert.deepStrictEqual(
