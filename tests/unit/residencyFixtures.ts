@@ -97,3 +97,6 @@ export const messagesOf = (ruleId: string, d: Deployment, policy?: Partial<Resid
 export function assertNone(ruleId: string, d: Deployment, policy?: Partial<ResidencyPolicy>): void {
   assert.deepStrictEqual(violationsOf(ruleId, d, policy), []);
 }
+
+/** What Kubernetes accepts as a label value. */
+export const LABEL_VALUE = /^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/;
