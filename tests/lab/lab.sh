@@ -28,7 +28,7 @@ LOGS=$LAB_DIR/logs # console logs, kept after `down` for debugging
 SELF=$(readlink -f "$0")
 # Each host gets its own cgroup: without one, every container's systemd would manage the same
 # (root) cgroup and stopping a unit on one host could kill processes on another.
-CGROUPS=(/sys/fs/cgroup/unified/flab$LAB_ID /sys/fs/cgroup/systemd/flab$LAB_ID)
+CGROUPS=("/sys/fs/cgroup/unified/flab$LAB_ID" "/sys/fs/cgroup/systemd/flab$LAB_ID")
 
 # What the lab hosts have installed. Hosts have no network beyond the lab, so everything the
 # remote scripts need must be here (they skip installing what is present).
