@@ -28,7 +28,7 @@ LOGS=$LAB_DIR/logs # console logs, kept after `down` for debugging
 SELF=$(readlink -f "$0")
 # Each host gets its own cgroup: without one, every container's systemd would manage the same
 # (root) cgroup and stopping a unit on one host could kill processes on another.
-CGROUPS=(/sys/fs/cgroup/unified/flab$LAB_ID /sys/fs/cgroup/systemd/flab$LAB_ID)
+CGROUPS=("/sys/fs/cgroup/unified/flab$LAB_ID" "/sys/fs/cgroup/systemd/flab$LAB_ID")
 
 # What the lab hosts have installed. Hosts have no network beyond the lab, so everything the
 # remote scripts need must be here (they skip installing what is present).
@@ -92,142 +92,11 @@ cmd_deps() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The image's configuration on top of debootstrap. Its text is part of the image stamp, so any
-# change here (or to PACKAGES, or to the lab key) rebuilds the image.
-configure_image() {
-  local root=$1
-  # Key-only root login with the lab key.
-  cat >"$root/etc/ssh/sshd_config.d/lab.conf" <<'EOF'
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UseDNS no
-EOF
-  install -d -m 700 "$root/root/.ssh"
-  install -m 600 "$KEY.pub" "$root/root/.ssh/authorized_keys"
-  # Identity is per host (`up` writes machine-id, hostname and SSH host keys into its layer).
-  rm -f "$root"/etc/ssh/ssh_host_* "$root/etc/hostname" "$root/var/lib/dbus/machine-id"
-  : >"$root/etc/machine-id"
-  ln -s /etc/machine-id "$root/var/lib/dbus/machine-id"
-  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
-  # No internet from the lab: no DNS server, and no apt sources, so `apt-get update` is instant
-  # and installing a package that is present is a no-op instead of a long network timeout.
-  : >"$root/etc/resolv.conf"
-  : >"$root/etc/apt/sources.list"
-  rm -f "$root"/etc/apt/sources.list.d/*
-  rm -f "$root"/var/cache/apt/archives/*.deb
-  # Timers that would only try the network in vain.
-  ln -sf /dev/null "$root/etc/systemd/system/apt-daily.timer"
-  ln -sf /dev/null "$root/etc/systemd/system/apt-daily-upgrade.timer"
-}
-
-image_stamp() {
-  { echo bookworm "${PACKAGES[*]}"; declare -f configure_image; cat "$KEY.pub"; } | sha256sum | cut -d' ' -f1
-}
-
-build_image() {
-  [[ -f $KEY ]] || ssh-keygen -q -t ed25519 -N '' -C fortress-lab -f "$KEY"
-  local stamp
-  stamp=$(image_stamp)
-  [[ -f $BASE.stamp && $(cat "$BASE.stamp") == "$stamp" ]] && return 0
-  local h
-  for h in "$HOSTS"/*; do
-    [[ -d $h ]] && die "hosts exist under $HOSTS; run down-all before the image is rebuilt"
-  done
-  log "building the image (bookworm minbase, ${#PACKAGES[@]} packages) in $BASE"
-  local start
-  start=$(now_us)
-  rm -rf "$BASE.new"
-  local include
-  include=$(
-    IFS=,
-    echo "${PACKAGES[*]}"
-  )
-  debootstrap --variant=minbase --include="$include" bookworm "$BASE.new" "$MIRROR" >"$LAB_DIR/debootstrap.log" 2>&1 ||
-    die "debootstrap failed, see $LAB_DIR/debootstrap.log"
-  configure_image "$BASE.new"
-  rm -rf "$BASE"
-  mv "$BASE.new" "$BASE"
-  echo "$stamp" >"$BASE.stamp"
-  log "image built in $(since "$start")"
-}
-cmd_image() { locked build_image; }
-
-# The bridge on this machine, created once; refuses a subnet something else already uses.
-ensure_bridge() {
-  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
-    local used
-    used=$(ip -4 route show to match "$SUBNET.1" | grep -v '^default' || true)
-    [[ -z $used ]] || die "$SUBNET.0/24 is already routed on this machine: $used (set FORTRESS_LAB_SUBNET)"
-    ip link add "$BRIDGE" type bridge
-  fi
-  ip addr replace "$SUBNET.1/24" dev "$BRIDGE"
-  ip link set "$BRIDGE" up
-  # Lab hosts talk to each other and to this machine, nowhere else: refuse whatever would be
-  # routed out of or into the lab (this matters where the machine forwards, e.g. with Docker).
-  # Traffic between hosts is bridged: it comes in and goes out on the bridge, so it passes.
-  nft list table inet "$NFT_TABLE" >/dev/null 2>&1 || nft -f - <<EOF
-table inet $NFT_TABLE {
-  chain forward {
-    type filter hook forward priority filter - 10; policy accept;
-    iifname "$BRIDGE" oifname != "$BRIDGE" reject with icmpx type admin-prohibited
-    oifname "$BRIDGE" iifname != "$BRIDGE" drop
-  }
-}
-EOF
-}
-
-# The host's namespace and its veth to the bridge. It outlives the container, so the address
-# survives reboots.
-ensure_netns() {
-  local name=$1 ns veth index
-  ns=$(netns "$name")
-  index=$(host_index "$name")
-  veth=$(veth "$index")
-  [[ -e /run/netns/$ns ]] || ip netns add "$ns"
-  ip link show "$veth" >/dev/null 2>&1 || ip link add "$veth" type veth peer name eth0 netns "$ns"
-  ip link set "$veth" master "$BRIDGE" up
-  ip -n "$ns" link set lo up
-  ip -n "$ns" addr replace "$(host_addr "$name")/24" dev eth0
-  ip -n "$ns" link set eth0 up
-  ip -n "$ns" route replace default via "$SUBNET.1"
-}
-
-# The host's writable layer, and its identity written into it on first creation.
-ensure_upper() {
-  local name=$1 dir upper t
-  dir=$(host_dir "$name")
-  upper=$dir/upper
-  [[ -d $upper ]] && return 0
-  mkdir -p "$upper.new/etc/ssh"
-  tr -d - </proc/sys/kernel/random/uuid >"$upper.new/etc/machine-id"
-  echo "$name" >"$upper.new/etc/hostname"
-  printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$name" >"$upper.new/etc/hosts"
-  for t in rsa ecdsa ed25519; do
-    ssh-keygen -q -t "$t" -N '' -C "root@$name" -f "$upper.new/etc/ssh/ssh_host_${t}_key"
-  done
-  mv "$upper.new" "$upper"
-}
-
-prepare_host() {
-  local name=$1 index=$2 dir h
-  dir=$(host_dir "$name")
-  ensure_bridge
-  for h in "$HOSTS"/*/index; do
-    [[ -f $h && $h != "$dir/index" && $(cat "$h") == "$index" ]] &&
-      die "index $index is taken by $(basename "$(dirname "$h")")"
-  done
-  if [[ -f $dir/index && $(cat "$dir/index") != "$index" ]]; then
-    die "$name exists with index $(cat "$dir/index"); run down $name first"
-  fi
-  if [[ ! -d $dir ]]; then
-    mkdir -p "$dir" "$LOGS"
-    : >"$(console_log "$name")"
-  fi
-  echo "$index" >"$dir/index"
-  ensure_netns "$name"
-  ensure_upper "$name"
-}
+# In files of their own next to this one: the image, and what a host stands on before it boots.
+# shellcheck source=SCRIPTDIR/lab-image.sh
+source "$(dirname "$SELF")/lab-image.sh"
+# shellcheck source=SCRIPTDIR/lab-host.sh
+source "$(dirname "$SELF")/lab-host.sh"
 
 # The command runs on the host, as ssh joins its arguments into one remote command line.
 # shellcheck disable=SC2029

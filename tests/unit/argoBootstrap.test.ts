@@ -2,12 +2,13 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgoBootstrap, ArgoBootstrapArgs } from "../../components/argoBootstrap/argoBootstrap";
 import { parseSshRepository } from "../../sdk/argo";
-import { fakeBcryptHash, isSecret, settle, valueOf } from "../../sdk/testing/mocks";
+import { fakeBcryptHash, isSecret, valueOf } from "../../sdk/testing/mocks";
 import {
   assertNowhereInClear,
   dependsOnNames as dependsOn,
   mocks,
-  recordOptions,
+  k8sTestOptions,
+  settled,
   registeredOptions,
   inputsOf,
   testK8sProvider,
@@ -19,15 +20,8 @@ const PATH = "applications/overlays/production";
 const provider = testK8sProvider;
 
 async function argo(name: string, args: Partial<ArgoBootstrapArgs> = {}): Promise<ArgoBootstrap> {
-  const a = new ArgoBootstrap(
-    name,
-    { repoUrl: REPO, path: PATH, ...args },
-    { providers: [provider()], transformations: [recordOptions] },
-  );
-  await valueOf(a.adminPassword);
-  await valueOf(a.deployPublicKey);
-  await settle();
-  return a;
+  const a = new ArgoBootstrap(name, { repoUrl: REPO, path: PATH, ...args }, k8sTestOptions());
+  return settled(a, [a.adminPassword, a.deployPublicKey]);
 }
 
 const inputs = inputsOf;

@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { FortressMocks, installMocks, valueOf } from "../../sdk/testing/mocks";
+import { FortressMocks, installMocks, settle, valueOf } from "../../sdk/testing/mocks";
 
 export const mocks = installMocks(
   new FortressMocks().onInvoke("aws:ec2/getAmi:getAmi", (inputs) => ({
@@ -61,6 +61,19 @@ export async function assertNowhereInClear(secret: string): Promise<void> {
 /** A Kubernetes provider for component tests: nothing reaches a cluster under the mocks. */
 export const testK8sProvider = (): k8s.Provider =>
   new k8s.Provider("k8s", { kubeconfig: pulumi.secret("apiVersion: v1\nkind: Config\n") });
+
+/** Options for a Kubernetes component under test: the test provider, its children's options recorded. */
+export const k8sTestOptions = (): pulumi.ComponentResourceOptions => ({
+  providers: [testK8sProvider()],
+  transformations: [recordOptions],
+});
+
+/** Returns `component` once `outputs` and everything it registered have settled. */
+export async function settled<T>(component: T, outputs: pulumi.Output<unknown>[]): Promise<T> {
+  for (const output of outputs) await valueOf(output);
+  await settle();
+  return component;
+}
 
 /** Recorded inputs, read as loosely as the JSON they are. */
 export interface Payload {
