@@ -8,6 +8,7 @@ import { Placement, ResolvedPlacement, kvmNodeResidency, placementLabels } from 
 import { Eventually, combine, combineOutput, eventually, whenKnown } from "../../sdk/outputs";
 import { contentHash } from "../../sdk/scripts/render";
 import { checkComponentName, checkHost, checkKeys, checkPort } from "../../sdk/validate";
+import { DEFAULT_INSTANCE_TYPE, debianAmi } from "./ami";
 import { renderBaselineScript, renderFirewallConfirmScript, renderTeardownScript } from "./scripts";
 import {
   EC2_KEYS,
@@ -22,6 +23,7 @@ import { CloudFirewall, HostArgs, NodeConnection, rememberConnection } from "../
 import { hostStep } from "../host/hostStep";
 
 export { KVM_NODE_KEYS } from "./validate";
+export { DEFAULT_INSTANCE_TYPE, amiArchitecture, debianAmi } from "./ami";
 
 /** An existing server reached over SSH: how a CoolVDS instance (no API) or any VPS is used. */
 export interface ExistingServerArgs {
@@ -94,10 +96,6 @@ export interface KvmNodeArgs {
   /** The firewall baseline. */
   readonly firewall?: FirewallArgs;
 }
-
-const DEBIAN_AMI_OWNER = "136693071363";
-/** The instance type of an `ec2` node that names none. */
-export const DEFAULT_INSTANCE_TYPE = "t3.small";
 
 /**
  * One host reached over SSH — an existing server or an EC2 instance — prepared with the Fortress
@@ -369,37 +367,4 @@ function withSecretKey(args: KvmNodeArgs): KvmNodeArgs {
   return args?.existing?.privateKey === undefined
     ? args
     : { ...args, existing: { ...args.existing, privateKey: pulumi.secret(args.existing.privateKey) } };
-}
-
-/**
- * The newest Debian 12 image (Debian's own account) for an instance type's architecture in a
- * region. A program with many EC2 nodes can look it up once and give it to each as `ec2.ami`.
- */
-export function debianAmi(
-  region: string | undefined,
-  instanceType: pulumi.Input<string>,
-  opts?: pulumi.InvokeOutputOptions,
-): pulumi.Output<string> {
-  return aws.ec2
-    .getAmiOutput(
-      {
-        owners: [DEBIAN_AMI_OWNER],
-        mostRecent: true,
-        region,
-        filters: [
-          {
-            name: "name",
-            values: [whenKnown(eventually(instanceType), (t) => `debian-12-${amiArchitecture(t)}-*`)],
-          },
-          { name: "virtualization-type", values: ["hvm"] },
-        ],
-      },
-      opts,
-    )
-    .apply((image) => image.id);
-}
-
-/** Graviton instance families carry a `g` after the generation digit (t4g, m7gd, c6gn). */
-export function amiArchitecture(instanceType: string): "arm64" | "amd64" {
-  return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) ? "arm64" : "amd64";
 }
