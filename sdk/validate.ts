@@ -126,7 +126,9 @@ export function checkKeys(
 /** Why `key` is refused: not one of `known`, with the closest known one when it looks like a typo. */
 export function unknownKeyReason(key: string, known: readonly string[], what: string): string {
   const near = closestWord(key, known);
-  return `is not a ${what} setting; ${near ? `did you mean "${near}"? ` : ""}use ${known.join(", ")}`;
+  // "an ec2 setting", "an OpenFaasPlatform setting": the article goes by the first letter's sound.
+  const article = /^[aeiou]/i.test(what) ? "an" : "a";
+  return `is not ${article} ${what} setting; ${near ? `did you mean "${near}"? ` : ""}use ${known.join(", ")}`;
 }
 
 /** A value as an error message shows it: JSON where it has one, its kind otherwise. */

@@ -199,7 +199,7 @@ describe("KvmNode", () => {
             "fleet-1",
             fleet({ ec2: { adminCidr: "198.51.100.0/24", meshPort: 51999 } as KvmNodeArgs["ec2"] }),
           ),
-        /ec2\.meshPort: is not a ec2 setting/,
+        /ec2\.meshPort: is not an ec2 setting/,
       );
     });
 

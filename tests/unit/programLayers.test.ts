@@ -114,7 +114,7 @@ describe("the stack program", () => {
       ],
       [
         { k3s, openfaas: { allowedRegistry: ["registry.example.no"] } },
-        'fortress:openfaas.allowedRegistry: is not a OpenFaasPlatform setting; did you mean "allowedRegistries"? use chart, license, functions, allowedRegistries, gatewayTimeout',
+        'fortress:openfaas.allowedRegistry: is not an OpenFaasPlatform setting; did you mean "allowedRegistries"? use chart, license, functions, allowedRegistries, gatewayTimeout',
       ],
       [
         { k3s, openfaas: { license: "plain-text-licence" } },
