@@ -24,7 +24,10 @@ describe("the host contract in a component's state (components/host/hostArgs.ts)
     // A connection KvmNode already made secret is recorded as it is.
     const made = pulumi.secret({ host: "h", ...CONNECTION });
     rememberConnection(made, "root");
-    assert.strictEqual((hostsForState([{ ...host, connection: made }])![0] as typeof host).connection, made);
+    assert.strictEqual(
+      (hostsForState([{ ...host, connection: made }])![0] as unknown as typeof host).connection,
+      made,
+    );
     // Malformed hosts stay as they are, for the component to report with their paths.
     assert.deepStrictEqual(hostsForState(["x" as never]), ["x"]);
     assert.strictEqual(hostsForState(undefined), undefined);
