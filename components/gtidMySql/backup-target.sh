@@ -46,9 +46,7 @@ if install_file "$CONF_DIR/public.pem" 0644 "$PUBLIC_KEY"; then changed public-k
 job=/usr/local/sbin/fortress-mysql-backup-$NAME
 if install_file "$job" 0755 "$JOB"; then changed job; fi
 
-unit=fortress-mysql-backup-$NAME
-units_changed=false
-if install_file "/etc/systemd/system/$unit.service" 0644 "[Unit]
+install_timer "fortress-mysql-backup-$NAME" "Fortress GtidMySql backups of $NAME" "$ON_CALENDAR" "[Unit]
 Description=Fortress GtidMySql backup of $NAME
 Wants=network-online.target
 After=network-online.target
@@ -56,27 +54,5 @@ After=network-online.target
 [Service]
 Type=oneshot
 ExecStart=$job
-"; then units_changed=true; fi
-if install_file "/etc/systemd/system/$unit.timer" 0644 "[Unit]
-Description=Fortress GtidMySql backups of $NAME
-
-[Timer]
-OnCalendar=$ON_CALENDAR
-Persistent=true
-
-[Install]
-WantedBy=timers.target
-"; then units_changed=true; fi
-if [[ $units_changed == true ]]; then
-  systemctl daemon-reload
-  changed units
-  if systemctl is-active --quiet "$unit.timer"; then
-    systemctl restart "$unit.timer"
-    changed timer-restarted
-  fi
-fi
-if ! systemctl is-enabled --quiet "$unit.timer" 2>/dev/null || ! systemctl is-active --quiet "$unit.timer"; then
-  systemctl enable --now --quiet "$unit.timer"
-  changed timer-enabled
-fi
+" restart
 summary

@@ -41,31 +41,11 @@ if install_file "$CONF_DIR/.ssh/authorized_keys" 0640 "from=\"$BACKUP_ADDRESS\",
   changed authorized-key
 fi
 
-unit=fortress-k3s-snapshot-$NAME
-units_changed=false
-if install_file "/etc/systemd/system/$unit.service" 0644 "[Unit]
+install_timer "fortress-k3s-snapshot-$NAME" "Fortress K3sCluster $NAME: seal new etcd snapshots" "*:0/15" "[Unit]
 Description=Fortress K3sCluster $NAME: seal new etcd snapshots for the backup node
 
 [Service]
 Type=oneshot
 ExecStart=$job seal
-"; then units_changed=true; fi
-if install_file "/etc/systemd/system/$unit.timer" 0644 "[Unit]
-Description=Fortress K3sCluster $NAME: seal new etcd snapshots
-
-[Timer]
-OnCalendar=*:0/15
-Persistent=true
-
-[Install]
-WantedBy=timers.target
-"; then units_changed=true; fi
-if [[ $units_changed == true ]]; then
-  systemctl daemon-reload
-  changed units
-fi
-if ! systemctl is-enabled --quiet "$unit.timer" 2>/dev/null || ! systemctl is-active --quiet "$unit.timer"; then
-  systemctl enable --now --quiet "$unit.timer"
-  changed timer-enabled
-fi
+"
 summary

@@ -27,9 +27,7 @@ if install_file "$CONF_DIR/sources" 0600 "$SOURCES"; then changed sources; fi
 job=/usr/local/sbin/fortress-k3s-snapshots-$NAME
 if install_file "$job" 0755 "$JOB"; then changed job; fi
 
-unit=fortress-k3s-snapshots-$NAME
-units_changed=false
-if install_file "/etc/systemd/system/$unit.service" 0644 "[Unit]
+install_timer "fortress-k3s-snapshots-$NAME" "Fortress K3sCluster $NAME: fetch etcd snapshots" hourly "[Unit]
 Description=Fortress K3sCluster $NAME: fetch the servers' sealed etcd snapshots
 Wants=network-online.target
 After=network-online.target
@@ -37,24 +35,6 @@ After=network-online.target
 [Service]
 Type=oneshot
 ExecStart=$job
-"; then units_changed=true; fi
-if install_file "/etc/systemd/system/$unit.timer" 0644 "[Unit]
-Description=Fortress K3sCluster $NAME: fetch etcd snapshots
-
-[Timer]
-OnCalendar=hourly
-Persistent=true
-
-[Install]
-WantedBy=timers.target
-"; then units_changed=true; fi
-if [[ $units_changed == true ]]; then
-  systemctl daemon-reload
-  changed units
-fi
-if ! systemctl is-enabled --quiet "$unit.timer" 2>/dev/null || ! systemctl is-active --quiet "$unit.timer"; then
-  systemctl enable --now --quiet "$unit.timer"
-  changed timer-enabled
-fi
+"
 summary >&2
 cut -d' ' -f1,2 "$CONF_DIR/id_ed25519.pub"

@@ -10,16 +10,7 @@ ACCOUNT=@@ACCOUNT@@
 
 # @fortress-common
 
-if systemctl is-enabled --quiet "$UNIT.timer" 2>/dev/null || systemctl is-active --quiet "$UNIT.timer" 2>/dev/null; then
-  systemctl disable --now --quiet "$UNIT.timer"
-  changed timer-stopped
-fi
-for file in "/etc/systemd/system/$UNIT.service" "/etc/systemd/system/$UNIT.timer" "/usr/local/sbin/$UNIT"; do
-  if [[ -e $file ]]; then
-    rm -f "$file"
-    changed "removed:$file"
-  fi
-done
+remove_timer "$UNIT" "/usr/local/sbin/$UNIT"
 if [[ -n $ACCOUNT ]] && id "$ACCOUNT" >/dev/null 2>&1; then
   userdel "$ACCOUNT"
   changed account-removed
@@ -28,5 +19,4 @@ if [[ -d $CONF_DIR ]]; then
   rm -rf "$CONF_DIR" "$FORTRESS_STATE_DIR/backup$CONF_DIR"
   changed "removed:$CONF_DIR"
 fi
-systemctl daemon-reload
 summary

@@ -40,6 +40,60 @@ install_file() {
   return 0
 }
 
+# Installs the systemd service UNIT and the timer that starts it: UNIT.timer (DESCRIPTION) runs it
+# at ON_CALENDAR, persistent, so a run missed while the host was down happens at boot; UNIT.service
+# holds SERVICE, the whole file. Each file is written only when it differs, mode 0644, through
+# install_file's rename, so the old unit stays in place until the new one is whole; systemd
+# reloads only when one changed, and the timer is enabled and started when it is not. With
+# "restart" as the fifth argument, a running timer restarts when a file changed, so a new
+# schedule counts from now.
+install_timer() {
+  local unit=$1 description=$2 on_calendar=$3 service=$4 restart=${5:-} units_changed=false
+  [[ -z $restart || $restart == restart ]] || die "install_timer: unknown option $restart"
+  if install_file "/etc/systemd/system/$unit.service" 0644 "$service"; then units_changed=true; fi
+  if install_file "/etc/systemd/system/$unit.timer" 0644 "[Unit]
+Description=$description
+
+[Timer]
+OnCalendar=$on_calendar
+Persistent=true
+
+[Install]
+WantedBy=timers.target
+"; then units_changed=true; fi
+  if [[ $units_changed == true ]]; then
+    systemctl daemon-reload
+    changed units
+    if [[ $restart == restart ]] && systemctl is-active --quiet "$unit.timer"; then
+      systemctl restart "$unit.timer"
+      changed timer-restarted
+    fi
+  fi
+  if ! systemctl is-enabled --quiet "$unit.timer" 2>/dev/null || ! systemctl is-active --quiet "$unit.timer"; then
+    systemctl enable --now --quiet "$unit.timer"
+    changed timer-enabled
+  fi
+}
+
+# Undoes install_timer: stops and disables UNIT's timer, removes UNIT.service, UNIT.timer and the
+# further FILES given (the job the service ran), then reloads systemd. Each thing it removes is
+# recorded; what is already gone is passed over.
+remove_timer() {
+  local unit=$1 file
+  shift
+  if systemctl is-enabled --quiet "$unit.timer" 2>/dev/null || systemctl is-active --quiet "$unit.timer" 2>/dev/null; then
+    systemctl disable --now --quiet "$unit.timer"
+    changed timer-stopped
+  fi
+  for file in "/etc/systemd/system/$unit.service" "/etc/systemd/system/$unit.timer" "$@"; do
+    if [[ -e $file ]]; then
+      rm -f "$file"
+      changed "removed:$file"
+    fi
+  done
+  systemctl daemon-reload
+}
+
 # True when every named Debian package is installed.
 package_installed() {
   [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GtidMySql, MySqlFlavour } from "../../components/gtidMySql/gtidMySql";
 import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
 import { deploy, engine } from "./engine";
+import { ADMIN_OPTIONS, mysqlClient, until } from "./mysqlClient";
 import { labSuite } from "./suite";
 
 const NAMES = ["alfa", "bravo", "charlie"];
@@ -14,6 +15,7 @@ const [PRIMARY, ...REPLICAS] = NAMES;
 
 describe("GtidMySql on the lab (MariaDB over the mesh)", function () {
   const { host, kvmNode } = labSuite(NAMES, { realProviders: true });
+  const { sql, slaveStatus, adminClient } = mysqlClient(host);
 
   /** The program: three nodes, a mesh over them, and the database on the mesh. */
   function stack(port = 3306) {
@@ -43,13 +45,10 @@ describe("GtidMySql on the lab (MariaDB over the mesh)", function () {
   let addresses: Record<string, string> = {};
   let adminPassword = "";
   let replicationPassword = "";
-  /** SQL as root over the host's socket. */
-  const sql = async (name: string, statement: string) =>
-    (await host(name).exec("mariadb --batch --skip-column-names", { stdin: statement })).stdout.trim();
   /** SQL as the admin account, over TLS on the node's mesh address, from the primary's host. */
   const asAdmin = (name: string, statement: string) =>
     host(PRIMARY).exec(
-      `mariadb --defaults-extra-file=/root/lab-admin.cnf -h ${addresses[name]} --batch --skip-column-names`,
+      `mariadb --defaults-extra-file=${ADMIN_OPTIONS} -h ${addresses[name]} --batch --skip-column-names`,
       { stdin: statement, check: false },
     );
   const count = (name: string) => sql(name, "SELECT COUNT(*) FROM fortress_lab.items");
@@ -57,25 +56,6 @@ describe("GtidMySql on the lab (MariaDB over the mesh)", function () {
     host(name)
       .exec("systemctl show -p ActiveEnterTimestampMonotonic --value mariadb")
       .then((r) => r.stdout.trim());
-  const slaveStatus = async (name: string) => {
-    const out = (await host(name).exec("mariadb --batch --vertical", { stdin: "SHOW SLAVE STATUS" })).stdout;
-    return Object.fromEntries(
-      out
-        .split("\n")
-        .map((l) => /^\s*(\w+): (.*)$/.exec(l))
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => [m[1], m[2]]),
-    );
-  };
-  /** Polls until `check` holds; returns the seconds it took. */
-  const until = async (what: string, check: () => Promise<boolean>, seconds = 60): Promise<number> => {
-    const start = Date.now();
-    while (!(await check())) {
-      if (Date.now() - start > seconds * 1000) assert.fail(`${what} did not happen within ${seconds} s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return (Date.now() - start) / 1000;
-  };
 
   it("installs nothing (MariaDB is there), configures three servers on the mesh, accounts, TLS replication", async () => {
     const start = Date.now();
@@ -168,9 +148,7 @@ describe("GtidMySql on the lab (MariaDB over the mesh)", function () {
       assert.strictEqual(s.Slave_SQL_Running, "Yes");
     }
     // For the tests below: the admin account, as a client would use it (TLS, CA verified).
-    await host(PRIMARY).exec("install -m 600 /dev/stdin /root/lab-admin.cnf", {
-      stdin: `[client]\nuser=fortress_admin\npassword=${adminPassword}\nssl-ca=/etc/mysql/fortress/ca.pem\nssl-verify-server-cert\n`,
-    });
+    await adminClient(PRIMARY, adminPassword);
   });
 
   it("runs every script a second time without changing, restarting or resetting anything", async () => {

@@ -9,6 +9,7 @@ import { GtidMySql, MySqlFlavour } from "../../components/gtidMySql/gtidMySql";
 import { renderRestoreScript } from "../../components/gtidMySql/scripts";
 import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
 import { deploy, engine } from "./engine";
+import { mysqlClient, until } from "./mysqlClient";
 import { labSuite } from "./suite";
 
 const NAMES = ["alfa", "bravo", "charlie", "delta"];
@@ -16,6 +17,7 @@ const BACKUPS = "/var/backups/fortress-mysql/db";
 
 describe("GtidMySql backups on the lab (MariaDB over the mesh)", function () {
   const { host, kvmNode } = labSuite(NAMES, { realProviders: true });
+  const { sql } = mysqlClient(host);
 
   /** alfa primary, `replicas`, backups to charlie; every node on the mesh. */
   function stack(replicas: string[]) {
@@ -40,18 +42,8 @@ describe("GtidMySql backups on the lab (MariaDB over the mesh)", function () {
     ...["alfa", ...built.replicas].map((n) => built.db.readyOn(n).stdout),
   ];
   const value = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply(r));
-  const sql = async (name: string, statement: string) =>
-    (await host(name).exec("mariadb --batch --skip-column-names", { stdin: statement })).stdout.trim();
   const count = (name: string) => sql(name, "SELECT COUNT(*) FROM fortress_lab.items");
   const checksum = (name: string) => sql(name, "CHECKSUM TABLE fortress_lab.items");
-  const until = async (what: string, check: () => Promise<boolean>, seconds = 60): Promise<number> => {
-    const start = Date.now();
-    while (!(await check())) {
-      if (Date.now() - start > seconds * 1000) assert.fail(`${what} did not happen within ${seconds} s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return (Date.now() - start) / 1000;
-  };
   const insert = (from: number, to: number) =>
     Array.from(
       { length: to - from + 1 },

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GtidMySql, MySqlFlavour } from "../../components/gtidMySql/gtidMySql";
 import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
 import { deploy, engine } from "./engine";
+import { ADMIN_OPTIONS, mysqlClient, until } from "./mysqlClient";
 import { labSuite } from "./suite";
 
 const DB = ["alfa", "bravo", "charlie"];
@@ -18,6 +19,8 @@ const NAMES = [...DB, CLIENT];
 
 describe("GtidMySql failover on the lab (MariaDB over the mesh)", function () {
   const { host, kvmNode } = labSuite(NAMES, { realProviders: true });
+  const client = mysqlClient(host);
+  const { sql, slaveStatus, adminClient, assertAllThere } = client;
 
   /** The program: `primary` takes the writes, the others replicate; `from` names a primary that is gone. */
   function stack(primary: string, from?: string) {
@@ -52,33 +55,13 @@ describe("GtidMySql failover on the lab (MariaDB over the mesh)", function () {
   const alfaGone = (name: string) => name.startsWith("alfa-") || name.startsWith("mesh-alfa-");
 
   let addresses: Record<string, string> = {};
-  const sql = async (name: string, statement: string) =>
-    (await host(name).exec("mariadb --batch --skip-column-names", { stdin: statement })).stdout.trim();
   const count = (name: string, tag = "") =>
     sql(name, `SELECT COUNT(*) FROM fortress_lab.items WHERE note LIKE '${tag}%'`);
-  const status = async (name: string) => {
-    const out = (await host(name).exec("mariadb --batch --vertical", { stdin: "SHOW SLAVE STATUS" })).stdout;
-    return Object.fromEntries(
-      out
-        .split("\n")
-        .map((l) => /^\s*(\w+): (.*)$/.exec(l))
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => [m[1], m[2]]),
-    );
-  };
-  const until = async (what: string, check: () => Promise<boolean>, seconds = 60): Promise<number> => {
-    const start = Date.now();
-    while (!(await check())) {
-      if (Date.now() - start > seconds * 1000) assert.fail(`${what} did not happen within ${seconds} s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return (Date.now() - start) / 1000;
-  };
   const seconds = (ms: number) => (ms / 1000).toFixed(1);
   /** A write as the admin account from the client host; its error, or "" when it was acknowledged. */
   const tryWrite = async (name: string, note: string) => {
     const r = await host(CLIENT).exec(
-      `mariadb --defaults-extra-file=/root/lab-admin.cnf -h ${addresses[name]} --connect-timeout=5 ` +
+      `mariadb --defaults-extra-file=${ADMIN_OPTIONS} -h ${addresses[name]} --connect-timeout=5 ` +
         `-e "INSERT INTO fortress_lab.items (note) VALUES ('${note}')"`,
       { check: false },
     );
@@ -100,72 +83,14 @@ describe("GtidMySql failover on the lab (MariaDB over the mesh)", function () {
       .join(",");
   };
 
-  /** One row per transaction, numbered, to whichever target takes writes; each ack with its time. */
-  async function startWriter(tag: string, targets: string[], limit = 240): Promise<void> {
-    const script = `
-set -u
-rm -f /root/${tag}.acked /root/${tag}.stop /root/${tag}.done
-targets=(${targets.map((t) => addresses[t]).join(" ")})
-t=0 failures=0 end=$((SECONDS + ${limit}))
-for ((i = 1; SECONDS < end; i++)); do
-  [[ -e /root/${tag}.stop ]] && break
-  # A write in flight when its host is killed gets neither a reply nor a reset: it is given up
-  # (not acknowledged) after 5 s, as a client with a read timeout would.
-  until timeout 5 mariadb --defaults-extra-file=/root/lab-admin.cnf -h "\${targets[t]}" --connect-timeout=2 \\
-    -e "INSERT INTO fortress_lab.items (note) VALUES ('${tag}-$i')" 2>/dev/null; do
-    failures=$((failures + 1)); t=$(((t + 1) % \${#targets[@]})); sleep 0.05
-    [[ -e /root/${tag}.stop ]] && break 2
-    ((SECONDS < end)) || break 2
-  done
-  echo "$i $EPOCHREALTIME" >>/root/${tag}.acked
-done
-echo "$((i - 1)) $failures" >/root/${tag}.done
-`;
-    await host(CLIENT).exec(`nohup bash -c "$(cat)" >/dev/null 2>&1 &`, { stdin: script });
-  }
-  async function stopWriter(tag: string) {
-    await host(CLIENT).exec(`touch /root/${tag}.stop`);
-    await until(`the ${tag} writer stops`, async () => {
-      return (await host(CLIENT).exec(`test -e /root/${tag}.done`, { check: false })).code === 0;
-    });
-    const acks = (await host(CLIENT).exec(`cat /root/${tag}.acked`)).stdout
-      .trim()
-      .split("\n")
-      .map((l) => l.split(" ").map(Number));
-    const [written, failures] = (await host(CLIENT).exec(`cat /root/${tag}.done`)).stdout
-      .trim()
-      .split(" ")
-      .map(Number);
-    return { acked: acks.map(([i]) => i), at: acks.map(([, t]) => t * 1000), written, failures };
-  }
-  async function assertAllThere(name: string, tag: string, acked: number[]): Promise<number> {
-    const found = (await sql(name, `SELECT note FROM fortress_lab.items WHERE note LIKE '${tag}-%'`))
-      .split("\n")
-      .filter((l) => l !== "");
-    const have = new Set(found);
-    const missing = acked.filter((i) => !have.has(`${tag}-${i}`));
-    assert.deepStrictEqual(missing, [], `${name} lacks acknowledged rows ${missing.slice(0, 10).join(", ")}`);
-    assert.strictEqual(have.size, found.length, `${name} has a row twice`);
-    return found.length;
-  }
+  /** The client host's writer: for at most 240 s; a write in flight is given up after 5 s. */
+  const WRITER = { seconds: 240, giveUpAfter: 5 };
 
   it("deploys the database with alfa as the primary, and a table with 1,000 rows", async () => {
     const built = await deploy(() => stack("alfa"), waitFor);
     addresses = await value(built.mesh.addresses);
-    await host(CLIENT).exec("install -d /etc/mysql/fortress && cat >/etc/mysql/fortress/ca.pem", {
-      stdin: await value(built.db.caCertificate),
-    });
-    await host(CLIENT).exec("install -m 600 /dev/stdin /root/lab-admin.cnf", {
-      stdin: `[client]\nuser=fortress_admin\npassword=${await value(built.db.adminPassword)}\nssl-ca=/etc/mysql/fortress/ca.pem\nssl-verify-server-cert\n`,
-    });
-    await sql(
-      "alfa",
-      "CREATE DATABASE fortress_lab; CREATE TABLE fortress_lab.items (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(40));" +
-        Array.from(
-          { length: 1000 },
-          (_, i) => `INSERT INTO fortress_lab.items (note) VALUES ('base-${i}');`,
-        ).join(""),
-    );
+    await adminClient(CLIENT, await value(built.db.adminPassword), await value(built.db.caCertificate));
+    await client.createItems("alfa", 1000);
     for (const r of ["bravo", "charlie"])
       await until(
         `${r} has the 1,000 rows`,
@@ -182,7 +107,7 @@ echo "$((i - 1)) $failures" >/root/${tag}.done
   let fenceGtids = "";
   let acked: number[] = [];
   it("failover: the primary's host is killed during writes, bravo takes over; every acknowledged write is on bravo, GTIDs agree", async () => {
-    await startWriter("fo", ["alfa", "bravo"]);
+    await client.startWriter(CLIENT, "fo", [addresses.alfa, addresses.bravo], WRITER);
     await until("the writer writes", async () => Number(await count("alfa", "fo-")) > 150, 120);
     const killed = Date.now();
     await host("alfa").kill();
@@ -191,7 +116,7 @@ echo "$((i - 1)) $failures" >/root/${tag}.done
     const failedOver = Date.now();
     await until("writes reach bravo", async () => Number(await count("bravo", "fo-")) > 0, 30);
     await new Promise((r) => setTimeout(r, 3000));
-    const w = await stopWriter("fo");
+    const w = await client.stopWriter(CLIENT, "fo");
     acked = w.acked;
 
     // Nothing ran on alfa: its database steps were frozen, its node and mesh steps unchanged.
@@ -203,7 +128,7 @@ echo "$((i - 1)) $failures" >/root/${tag}.done
     assert.match(engine.ran("db-charlie-replication")[0].stdout, /changed: replication-source/);
     assert.strictEqual(await sql("bravo", "SELECT @@read_only"), "0");
     assert.strictEqual(await sql("bravo", "SHOW SLAVE STATUS"), "");
-    const s = await status("charlie");
+    const s = await slaveStatus("charlie");
     assert.strictEqual(s.Master_Host, addresses.bravo);
     assert.strictEqual(s.Slave_IO_Running, "Yes");
     assert.strictEqual(s.Slave_SQL_Running, "Yes");
@@ -283,7 +208,7 @@ echo "$((i - 1)) $failures" >/root/${tag}.done
     const start = Date.now();
     await deploy(() => stack("bravo"), waitFor);
     assert.match(engine.ran("db-alfa-replication")[0].stdout, /changed: replication-source/);
-    const s = await status("alfa");
+    const s = await slaveStatus("alfa");
     assert.strictEqual(s.Master_Host, addresses.bravo);
     assert.strictEqual(s.Using_Gtid, "Slave_Pos");
     const bravoGtid = await sql("bravo", "SELECT @@gtid_binlog_pos");

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GtidMySql, MySqlFlavour } from "../../components/gtidMySql/gtidMySql";
 import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
 import { deploy, engine } from "./engine";
+import { mysqlClient, until } from "./mysqlClient";
 import { labSuite } from "./suite";
 
 /** Three database nodes and a client host on the mesh. */
@@ -17,6 +18,8 @@ const NAMES = [...DB, CLIENT];
 
 describe("GtidMySql day two on the lab (MariaDB over the mesh)", function () {
   const { host, kvmNode } = labSuite(NAMES, { realProviders: true });
+  const client = mysqlClient(host);
+  const { sql, slaveStatus, adminClient, assertAllThere } = client;
 
   /** The program: four nodes, a mesh, and the database on three of them with `primary` first. */
   function stack(primary: string) {
@@ -46,75 +49,11 @@ describe("GtidMySql day two on the lab (MariaDB over the mesh)", function () {
 
   let addresses: Record<string, string> = {};
   const secrets: string[] = [];
-  const sql = async (name: string, statement: string) =>
-    (await host(name).exec("mariadb --batch --skip-column-names", { stdin: statement })).stdout.trim();
   const count = (name: string) => sql(name, "SELECT COUNT(*) FROM fortress_lab.items");
-  const slaveStatus = async (name: string) => {
-    const out = (await host(name).exec("mariadb --batch --vertical", { stdin: "SHOW SLAVE STATUS" })).stdout;
-    return Object.fromEntries(
-      out
-        .split("\n")
-        .map((l) => /^\s*(\w+): (.*)$/.exec(l))
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => [m[1], m[2]]),
-    );
-  };
-  const until = async (what: string, check: () => Promise<boolean>, seconds = 60): Promise<number> => {
-    const start = Date.now();
-    while (!(await check())) {
-      if (Date.now() - start > seconds * 1000) assert.fail(`${what} did not happen within ${seconds} s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return (Date.now() - start) / 1000;
-  };
   const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
 
-  /**
-   * A client on the client host that writes one row per transaction, numbered, as fast as it can
-   * (at most `max` rows, at most `limit` seconds), to whichever of `targets` takes writes: on an
-   * error it tries the next one. Each row whose COMMIT was acknowledged is recorded in `acked`.
-   */
-  async function startWriter(tag: string, targets: string[], max = 20000, limit = 150): Promise<void> {
-    const script = `
-set -u
-rm -f /root/${tag}.acked /root/${tag}.stop /root/${tag}.done
-targets=(${targets.map((t) => addresses[t]).join(" ")})
-t=0 failures=0 end=$((SECONDS + ${limit}))
-for ((i = 1; i <= ${max} && SECONDS < end; i++)); do
-  [[ -e /root/${tag}.stop ]] && break
-  until mariadb --defaults-extra-file=/root/lab-admin.cnf -h "\${targets[t]}" --connect-timeout=2 \\
-    -e "INSERT INTO fortress_lab.items (note) VALUES ('${tag}-$i')" 2>/dev/null; do
-    failures=$((failures + 1)); t=$(((t + 1) % \${#targets[@]})); sleep 0.05
-    ((SECONDS < end)) || break 2
-  done
-  echo "$i" >>/root/${tag}.acked
-done
-echo "$failures" >/root/${tag}.done
-`;
-    await host(CLIENT).exec(`nohup bash -c "$(cat)" >/dev/null 2>&1 &`, { stdin: script });
-  }
-  /** Stops the writer and returns the numbers of its acknowledged rows and its failed attempts. */
-  async function stopWriter(tag: string): Promise<{ acked: number[]; failures: number }> {
-    await host(CLIENT).exec(`touch /root/${tag}.stop`);
-    await until(`the ${tag} writer stops`, async () => {
-      const r = await host(CLIENT).exec(`test -e /root/${tag}.done`, { check: false });
-      return r.code === 0;
-    });
-    const acked = (await host(CLIENT).exec(`cat /root/${tag}.acked`)).stdout.trim().split("\n").map(Number);
-    const failures = Number((await host(CLIENT).exec(`cat /root/${tag}.done`)).stdout.trim());
-    return { acked, failures };
-  }
-  /** Every acknowledged row of the writer is on `name`, once. */
-  async function assertAllThere(name: string, tag: string, acked: number[]): Promise<number> {
-    const found = (await sql(name, `SELECT note FROM fortress_lab.items WHERE note LIKE '${tag}-%'`))
-      .split("\n")
-      .filter((l) => l !== "");
-    const have = new Set(found);
-    const missing = acked.filter((i) => !have.has(`${tag}-${i}`));
-    assert.deepStrictEqual(missing, [], `${name} lacks acknowledged rows ${missing.slice(0, 10).join(", ")}`);
-    assert.strictEqual(new Set(found).size, found.length, `${name} has a row twice`);
-    return found.length;
-  }
+  /** The client host's writer: for at most 150 s and 20,000 rows. */
+  const WRITER = { seconds: 150, max: 20000 };
   const gtidOf = (name: string) => sql(name, "SELECT @@gtid_binlog_pos");
 
   it("deploys the database with alfa as the primary, and a table with 1,000 rows", async () => {
@@ -125,32 +64,20 @@ echo "$failures" >/root/${tag}.done
     secrets.push(await value(built.db.adminPassword), await value(built.db.replicationPassword));
     // A new primary has nothing to take over from.
     assert.match(engine.ran("db-alfa-promote")[0].stdout, /changed: none/);
-    await host(CLIENT).exec("install -d /etc/mysql/fortress && cat >/etc/mysql/fortress/ca.pem", {
-      stdin: await value(built.db.caCertificate),
-    });
-    await host(CLIENT).exec("install -m 600 /dev/stdin /root/lab-admin.cnf", {
-      stdin: `[client]\nuser=fortress_admin\npassword=${secrets[0]}\nssl-ca=/etc/mysql/fortress/ca.pem\nssl-verify-server-cert\n`,
-    });
-    await sql(
-      "alfa",
-      "CREATE DATABASE fortress_lab; CREATE TABLE fortress_lab.items (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(40));" +
-        Array.from(
-          { length: 1000 },
-          (_, i) => `INSERT INTO fortress_lab.items (note) VALUES ('base-${i}');`,
-        ).join(""),
-    );
+    await adminClient(CLIENT, secrets[0], await value(built.db.caCertificate));
+    await client.createItems("alfa", 1000);
     for (const r of ["bravo", "charlie"])
       await until(`${r} has the 1,000 rows`, async () => (await count(r).catch(() => "")) === "1000");
   });
 
   it("switchover to bravo while a client writes: nothing acknowledged is lost, everyone follows bravo", async () => {
-    await startWriter("sw1", ["alfa", "bravo"]);
+    await client.startWriter(CLIENT, "sw1", [addresses.alfa, addresses.bravo], WRITER);
     await until("the writer writes", async () => Number(await count("alfa")) > 1100, 30);
     const start = Date.now();
     await deploy(() => stack("bravo"), waitFor);
     const switchSeconds = seconds(start);
     await new Promise((r) => setTimeout(r, 2000)); // writes on the new primary after the switch
-    const { acked, failures } = await stopWriter("sw1");
+    const { acked, failures } = await client.stopWriter(CLIENT, "sw1");
 
     assert.match(engine.ran("db-alfa-demote")[0].stderr, /changed: read-only/);
     assert.match(engine.ran("db-charlie-demote")[0].stderr, /changed: none/);
@@ -203,7 +130,7 @@ echo "$failures" >/root/${tag}.done
   });
 
   it("switchover back to alfa while a client writes: nothing acknowledged is lost", async () => {
-    await startWriter("sw2", ["bravo", "alfa"]);
+    await client.startWriter(CLIENT, "sw2", [addresses.bravo, addresses.alfa], WRITER);
     await until(
       "the writer writes",
       async () =>
@@ -214,7 +141,7 @@ echo "$failures" >/root/${tag}.done
     await deploy(() => stack("alfa"), waitFor);
     const switchSeconds = seconds(start);
     await new Promise((r) => setTimeout(r, 2000));
-    const { acked, failures } = await stopWriter("sw2");
+    const { acked, failures } = await client.stopWriter(CLIENT, "sw2");
     assert.match(engine.ran("db-bravo-demote")[0].stderr, /changed: read-only/);
     assert.match(engine.ran("db-alfa-promote")[0].stdout, /changed: promoted/);
     const primaryGtid = await gtidOf("alfa");

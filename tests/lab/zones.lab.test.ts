@@ -8,6 +8,7 @@ import { GtidMySql, MySqlFlavour } from "../../components/gtidMySql/gtidMySql";
 import { WireGuardMesh } from "../../components/wireGuardMesh/wireGuardMesh";
 import { Placement } from "../../sdk/residency";
 import { deploy, engine } from "./engine";
+import { mysqlClient, until } from "./mysqlClient";
 import { labSuite } from "./suite";
 
 const NAMES = ["alfa", "bravo", "charlie", "delta"];
@@ -27,6 +28,7 @@ type Probe = "open" | "closed" | "dropped";
 
 describe("zones on the mesh, on the lab (a Fleet node among Fortress nodes)", function () {
   const { host, kvmNode } = labSuite(NAMES, { realProviders: true });
+  const { sql } = mysqlClient(host);
 
   /** The program: four nodes, one mesh, the database on alfa with replicas on the Fortress. */
   function stack(replicas: string[] = ["bravo"]) {
@@ -55,16 +57,6 @@ describe("zones on the mesh, on the lab (a Fleet node among Fortress nodes)", fu
 
   let addresses: Record<string, string> = {};
   let adminPassword = "";
-  const sql = async (name: string, statement: string) =>
-    (await host(name).exec("mariadb --batch --skip-column-names", { stdin: statement })).stdout.trim();
-  const until = async (what: string, check: () => Promise<boolean>, seconds = 60): Promise<number> => {
-    const start = Date.now();
-    while (!(await check())) {
-      if (Date.now() - start > seconds * 1000) assert.fail(`${what} did not happen within ${seconds} s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return (Date.now() - start) / 1000;
-  };
 
   /**
    * TCP connections from `from` to `to`'s mesh address, all at once, each given PROBE_SECONDS: a
