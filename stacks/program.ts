@@ -13,6 +13,7 @@ import {
   OpenFaasPlatformArgs,
   WireGuardMesh,
   amiArchitecture,
+  checkKvmNodeArgs,
   debianAmi,
 } from "../components";
 import { underConfigKey } from "../sdk/config";
@@ -56,15 +57,13 @@ export function fortressProgram(config: pulumi.Config = new pulumi.Config("fortr
         const existing = isPlainObject(args.existing)
           ? { ...args.existing, privateKey: sshPrivateKey }
           : args.existing;
+        // Checked before the image is looked up, so bad input fails with its own message first.
+        const { placement } = checkKvmNodeArgs(node.name, { ...args, existing });
         const ec2 = args.ec2;
-        const region = args.placement?.region;
-        const type = isPlainObject(ec2) ? (ec2.instanceType ?? DEFAULT_INSTANCE_TYPE) : undefined;
+        const type = ec2?.instanceType ?? DEFAULT_INSTANCE_TYPE;
         const shared =
-          isPlainObject(ec2) &&
-          ec2.ami === undefined &&
-          typeof region === "string" &&
-          typeof type === "string"
-            ? { ec2: { ...ec2, ami: imageFor(region, type) } }
+          ec2 && ec2.ami === undefined && typeof type === "string" && placement.region
+            ? { ec2: { ...ec2, ami: imageFor(placement.region, type) } }
             : {};
         return new KvmNode(node.name, { ...args, existing, ...shared });
       }),

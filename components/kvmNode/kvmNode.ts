@@ -4,25 +4,18 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { InputProblems } from "../../sdk/errors";
 import { HostBaselineSpec, renderFirewallRuleset, resolveHostBaseline } from "../../sdk/host";
-import { Placement, ResolvedPlacement, kvmNodeResidency, placementLabels } from "../../sdk/residency";
+import { Placement, ResolvedPlacement, placementLabels } from "../../sdk/residency";
 import { Eventually, combine, combineOutput, eventually, whenKnown } from "../../sdk/outputs";
 import { contentHash } from "../../sdk/scripts/render";
-import { checkComponentName, checkHost, checkKeys, checkPort } from "../../sdk/validate";
+import { checkHost, checkPort } from "../../sdk/validate";
 import { DEFAULT_INSTANCE_TYPE, debianAmi } from "./ami";
 import { renderBaselineScript, renderFirewallConfirmScript, renderTeardownScript } from "./scripts";
-import {
-  EC2_KEYS,
-  EXISTING_KEYS,
-  KVM_NODE_KEYS,
-  checkedBaseline,
-  validateEc2,
-  validateExisting,
-} from "./validate";
+import { checkKvmNodeArgs } from "./validate";
 
 import { CloudFirewall, HostArgs, NodeConnection, rememberConnection } from "../host/hostArgs";
 import { hostStep } from "../host/hostStep";
 
-export { KVM_NODE_KEYS } from "./validate";
+export { KVM_NODE_KEYS, checkKvmNodeArgs } from "./validate";
 export { DEFAULT_INSTANCE_TYPE, amiArchitecture, debianAmi } from "./ami";
 
 /** An existing server reached over SSH: how a CoolVDS instance (no API) or any VPS is used. */
@@ -129,31 +122,10 @@ export class KvmNode extends pulumi.ComponentResource {
     // The args become the component's inputs in state: the key goes there as a secret, whatever the caller passed.
     super("fortress:index:KvmNode", name, withSecretKey(args), opts);
 
-    const problems = new InputProblems();
-    checkComponentName(problems, name, "node");
-    if (!checkKeys(problems, args, KVM_NODE_KEYS, "", "KvmNode")) args = {} as KvmNodeArgs;
-    const residency = kvmNodeResidency(problems, name, args.placement);
-    const placement = residency.nodes[0]?.placement;
-    problems.check(
-      (args.existing === undefined) !== (args.ec2 === undefined),
-      args.existing ? "ec2" : "existing",
-      args.existing
-        ? "give either `existing` (a server reached over SSH) or `ec2` (an instance to create), not both"
-        : "give `existing` (a server reached over SSH) or `ec2` (an instance to create)",
-    );
-    if (
-      args.existing !== undefined &&
-      checkKeys(problems, args.existing, EXISTING_KEYS, "existing", "existing server")
-    )
-      validateExisting(problems, args.existing);
-    if (args.ec2 !== undefined && checkKeys(problems, args.ec2, EC2_KEYS, "ec2", "ec2"))
-      validateEc2(problems, args.ec2, placement);
-    const plainPort = typeof args.existing?.port === "number" ? args.existing.port : 22;
-    const baselineInput = checkedBaseline(problems, args);
-    resolveHostBaseline({ sshPort: plainPort, ...baselineInput }, problems);
-    problems.throwIfAny(`KvmNode "${name}"`);
-    // After throwIfAny, placement is resolved.
-    this.resolvedPlacement = placement!;
+    const checked = checkKvmNodeArgs(name, args);
+    args = checked.args;
+    const { residency, placement, baselineInput } = checked;
+    this.resolvedPlacement = placement;
     this.nodeName = name;
     this.placementArgs = args.placement;
     this.placement = pulumi.output(this.resolvedPlacement);

@@ -1,10 +1,12 @@
 // KvmNode's argument checks: every problem with its property path and what would be valid, and a
 // value of the wrong type reported rather than crashed on.
 import { InputProblems } from "../../sdk/errors";
-import { ResolvedPlacement, parseDataClass } from "../../sdk/residency";
+import { resolveHostBaseline } from "../../sdk/host";
+import { ResolvedPlacement, kvmNodeResidency, parseDataClass } from "../../sdk/residency";
 import {
   INSTANCE_TYPE,
   checkCidr,
+  checkComponentName,
   checkHost,
   checkKeys,
   checkPort,
@@ -169,4 +171,37 @@ export function validateEc2(
       'is required for an `ec2` node: the AWS region to launch in, e.g. "eu-north-1"',
     );
   }
+}
+
+/**
+ * Every problem of a KvmNode's args, thrown at once under `KvmNode "<name>"`, before anything is
+ * registered; what the node is built from when there is none.
+ */
+export function checkKvmNodeArgs(name: string, raw: KvmNodeArgs) {
+  let args = raw;
+  const problems = new InputProblems();
+  checkComponentName(problems, name, "node");
+  if (!checkKeys(problems, args, KVM_NODE_KEYS, "", "KvmNode")) args = {} as KvmNodeArgs;
+  const residency = kvmNodeResidency(problems, name, args.placement);
+  const placement = residency.nodes[0]?.placement;
+  problems.check(
+    (args.existing === undefined) !== (args.ec2 === undefined),
+    args.existing ? "ec2" : "existing",
+    args.existing
+      ? "give either `existing` (a server reached over SSH) or `ec2` (an instance to create), not both"
+      : "give `existing` (a server reached over SSH) or `ec2` (an instance to create)",
+  );
+  if (
+    args.existing !== undefined &&
+    checkKeys(problems, args.existing, EXISTING_KEYS, "existing", "existing server")
+  )
+    validateExisting(problems, args.existing);
+  if (args.ec2 !== undefined && checkKeys(problems, args.ec2, EC2_KEYS, "ec2", "ec2"))
+    validateEc2(problems, args.ec2, placement);
+  const plainPort = typeof args.existing?.port === "number" ? args.existing.port : 22;
+  const baselineInput = checkedBaseline(problems, args);
+  resolveHostBaseline({ sshPort: plainPort, ...baselineInput }, problems);
+  problems.throwIfAny(`KvmNode "${name}"`);
+  // After throwIfAny, placement is resolved.
+  return { args, residency, placement: placement, baselineInput };
 }

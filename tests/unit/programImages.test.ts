@@ -44,4 +44,20 @@ describe("the stack program's EC2 images", () => {
     for (const n of ["burst-0", "burst-4", "arm-1", "west-1"]) assert.ok(amiOf(n), n);
     assert.strictEqual(amiOf("pinned-1"), "ami-0pinned");
   });
+
+  it("checks a node before it looks its image up: bad input asks AWS nothing and registers nothing", () => {
+    pulumi.runtime.setAllConfig(
+      {
+        "fortress:sshPrivateKey": KEY,
+        "fortress:nodes": JSON.stringify([fleet("burst-0", "eu-north-1", { instanceType: "bogus" })]),
+      },
+      ["fortress:sshPrivateKey"],
+    );
+    assert.throws(
+      () => fortressProgram(new pulumi.Config("fortress")),
+      /fortress:nodes\[0\]\.ec2\.instanceType: "bogus" is not an EC2 instance type/,
+    );
+    assert.deepStrictEqual(mocks.invokes, []);
+    assert.deepStrictEqual(mocks.resources, []);
+  });
 });
