@@ -108,10 +108,9 @@ export function checkHostArgs(problems: InputProblems, h: unknown, path: string)
  * The SSH user of a connection, out of the secret connection: a user name is no secret, and a
  * script rendered from it must stay readable in state and diffs. Plain when it is known without
  * waiting for the connection: a connection given as plain data, or one KvmNode made and
- * remembered with `rememberUser`.
+ * remembered with `rememberConnection`.
  */
 export function sshUser(connection: pulumi.Input<NodeConnection>): pulumi.Input<string> {
-  if (typeof connection !== "object" || connection === null) return pulumi.output(connection);
   // Not `.user` on an Output: its Proxy would lift the property into a new Output.
   if (!pulumi.Output.isInstance(connection)) {
     const plain = (connection as Partial<NodeConnection>).user;

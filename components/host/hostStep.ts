@@ -50,10 +50,9 @@ const STEP_INPUTS = [
 
 export function hostStep(parent: pulumi.Resource, name: string, args: HostStepArgs): remote.Command {
   const user = sshUser(args.host.connection);
+  // A plain string when the script and the user are both known now.
   const command = (s: HostScript) =>
-    typeof s.script === "string" && typeof user === "string"
-      ? bashCommand(s.script, user, s.name)
-      : combine([s.script, user], ([script, u]) => bashCommand(script, u, s.name));
+    combine([s.script, user], ([script, u]) => bashCommand(script, u, s.name));
   return new remote.Command(
     name,
     {

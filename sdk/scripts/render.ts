@@ -20,8 +20,8 @@ export function commonShellLibrary(): string {
   return shippedFile(path.join(__dirname, "common.sh"));
 }
 
-/** A file that ships with the package (a script template), read once: it does not change while a program runs. */
 const shipped = new Map<string, string>();
+/** A file that ships with the package (a script template), read once: it does not change while a program runs. */
 export function shippedFile(file: string): string {
   let text = shipped.get(file);
   if (text === undefined) {
