@@ -31,7 +31,17 @@ interface RegisterResponse {
 type Callback = (err: unknown, res?: RegisterResponse) => void;
 interface MockMonitor {
   registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
+  /** Pulumi's own record: a component's `state` is the outputs it registered, once it has. */
+  resources?: Map<string, { state?: unknown }>;
   __fortressRecorder?: RegisteredNode[];
+}
+
+function mockMonitor(): MockMonitor {
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor | undefined;
+  if (!monitor || typeof monitor.registerResource !== "function") {
+    throw new Error("recording registrations needs Pulumi's mocks: install them first (installMocks)");
+  }
+  return monitor;
 }
 
 /**
@@ -39,10 +49,7 @@ interface MockMonitor {
  * between runs). Call after the mocks are installed; calling again returns the same list.
  */
 export function recordDependencies(): RegisteredNode[] {
-  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor | undefined;
-  if (!monitor || typeof monitor.registerResource !== "function") {
-    throw new Error("recordDependencies needs Pulumi's mocks: install them first (installMocks)");
-  }
+  const monitor = mockMonitor();
   if (monitor.__fortressRecorder) return monitor.__fortressRecorder;
   const recorded: RegisteredNode[] = [];
   const register = monitor.registerResource.bind(monitor);
@@ -64,6 +71,20 @@ export function recordDependencies(): RegisteredNode[] {
     });
   monitor.__fortressRecorder = recorded;
   return recorded;
+}
+
+/**
+ * The outputs a component registered (`registerOutputs`), as the engine received them: plain
+ * data with secrets and resource references in their wire form. Undefined before it has.
+ */
+export function registeredOutputs(urn: string): Record<string, unknown> | undefined {
+  const monitor = mockMonitor();
+  if (!monitor.resources)
+    throw new Error("this @pulumi/pulumi's mock monitor keeps no resources; update registeredOutputs()");
+  const state = monitor.resources.get(urn)?.state as
+    { toJavaScript?: () => Record<string, unknown> } | undefined;
+  // registerResourceOutputs stores the request's Struct; a registration stores plain state.
+  return typeof state?.toJavaScript === "function" ? state.toJavaScript() : undefined;
 }
 
 /** The graph to find a critical path in: host commands weigh 1, everything else nothing. */

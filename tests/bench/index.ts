@@ -1,10 +1,12 @@
 // `npm run bench`: figures, not pass/fail. Machines here are noisy, so every time is paired with
-// baselines measured in the same run, each measurement is repeated (BENCH_REPEATS, default 3) and
-// the medians of the ratios are what to read. The baselines: "bare" registers as many tiny
-// resources; "fair" registers the same resources again, built with their providers' classes from
-// the same inputs under the same parents, without the components' logic or any Output between
-// them; "+deps" is fair with each registration waiting (dependsOn) for what it waited for in the
-// run. The heap is collected before each measurement when node runs with --expose-gc.
+// baselines measured in the same run, each measurement is repeated (at least BENCH_REPEATS times,
+// default 3, and until BENCH_SECONDS, default 8, have gone into it: one prod evaluation varies by
+// ±30% from the next, so its median needs a dozen) and the medians of the ratios are what to read.
+// The baselines: "bare" registers as many tiny resources; "fair" registers the same resources
+// again, built with their providers' classes from the same inputs under the same parents, each
+// component registering the outputs it registered, without the components' logic or any Output
+// between them; "+deps" is fair with each registration waiting (dependsOn) for what it waited for
+// in the run. The heap is collected before each measurement when node runs with --expose-gc.
 import * as os from "os";
 import { CriticalPath } from "../../sdk/graph";
 import { recordDependencies } from "../../sdk/testing/dependencies";
@@ -17,6 +19,8 @@ const mocks = installMocks(
 );
 const graph = recordDependencies();
 const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
+const BUDGET_MS = 1000 * Math.max(0, Number(process.env.BENCH_SECONDS ?? 8));
+const MAX_REPEATS = 50;
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   // Garbage the previous measurement left is not this one's to collect.
@@ -49,11 +53,12 @@ function diff(before: RecordedResource[], after: RecordedResource[], rename: (n:
   return { created, updated, replaced, deleted, unchanged: same };
 }
 
-/** Times a workload against the baselines, REPEATS times, interleaved; medians of the ratios. */
+/** Times a workload against the baselines, interleaved, REPEATS times or more; medians of the ratios. */
 async function measure(label: string, run: (tag: string) => Promise<RecordedResource[]>) {
   const times: number[][] = [[], [], [], []]; // real, fair, +deps, bare
   let resources = 0;
-  for (let i = 0; i < REPEATS; i++) {
+  const start = Date.now();
+  for (let i = 0; i < MAX_REPEATS && (i < REPEATS || Date.now() - start < BUDGET_MS); i++) {
     let recorded: RecordedResource[] = [];
     graph.length = 0;
     times[0].push(await time(async () => (recorded = await run(`${label}-r${i}`))));
@@ -66,6 +71,7 @@ async function measure(label: string, run: (tag: string) => Promise<RecordedReso
   const ratio = (base: number[]) => median(times[0].map((r, i) => r / base[i]));
   return {
     resources,
+    repeats: times[0].length,
     ms: times.map(median),
     fair: ratio(times[1]),
     edges: ratio(times[2]),
@@ -73,10 +79,11 @@ async function measure(label: string, run: (tag: string) => Promise<RecordedReso
   };
 }
 
-const HEADER = "resources  time ms  fair ms  +deps ms  bare ms  vs fair  vs +deps  vs bare";
+const HEADER = "resources  runs  time ms  fair ms  +deps ms  bare ms  vs fair  vs +deps  vs bare";
 function row(m: Awaited<ReturnType<typeof measure>>): string {
   return [
     col(m.resources, 9),
+    col(m.repeats, 4),
     ...m.ms.map((t, i) => col(t.toFixed(0), i === 2 ? 8 : 7)),
     col(`${m.fair.toFixed(2)}x`, 7),
     col(`${m.edges.toFixed(2)}x`, 8),
@@ -88,8 +95,11 @@ const chain = (c: CriticalPath) => `${c.weight} commands`;
 
 async function main() {
   await meshOf(mocks, 10, "warmup");
+  await prodStack(mocks, 0);
   const load = os.loadavg()[0].toFixed(1);
-  console.log(`medians of ${REPEATS} runs; ratios are to baselines measured in the same run`);
+  console.log(
+    `medians of at least ${REPEATS} runs, or of ${BUDGET_MS / 1000} s of them; ratios are to baselines measured in the same run`,
+  );
   console.log(`(load average ${load} on ${os.cpus().length} CPUs when it started)\n`);
 
   // 1. What @pulumi/pulumi's stack capture costs: one stack per promise (debuggablePromise), one per
