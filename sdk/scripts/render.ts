@@ -38,21 +38,38 @@ export function shippedFile(file: string): string {
  * the caller and throws.
  */
 export function renderTemplate(template: string, values: Readonly<Record<string, string | number>>): string {
-  const { texts, names } = compiled(template);
-  const out = [texts[0]];
-  for (let i = 0; i < names.length; i++) {
-    if (!(names[i] in values)) throw new Error(`script template needs a value for @@${names[i]}@@`);
-    out.push(shellQuote(String(values[names[i]])), texts[i + 1]);
-  }
-  const unused = Object.keys(values).filter((k) => !names.includes(k));
+  const c = compiled(template);
+  const quoted = c.names.map((name) => {
+    if (!(name in values)) throw new Error(`script template needs a value for @@${name}@@`);
+    return shellQuote(String(values[name]));
+  });
+  const unused = Object.keys(values).filter((k) => !c.names.includes(k));
   if (unused.length > 0) throw new Error(`script template has no placeholder for ${unused.join(", ")}`);
-  return out.join("");
+  // Hosts of one role get the same script (a hundred agents, one k3s install): fill it once.
+  const key = JSON.stringify(quoted);
+  let script = c.rendered.get(key);
+  if (script === undefined) {
+    const out = [c.texts[0]];
+    quoted.forEach((q, i) => out.push(q, c.texts[i + 1]));
+    script = out.join("");
+    remember(c.rendered, key, script);
+  }
+  return script;
 }
+
+/** A bounded memo: past its size it starts again, so a long-running program never grows it without end. */
+function remember<K, V>(memo: Map<K, V>, key: K, value: V): void {
+  if (memo.size >= MEMO_SIZE) memo.clear();
+  memo.set(key, value);
+}
+const MEMO_SIZE = 1024;
 
 /** A template cut at its placeholders, the common library already inlined (the library has none). */
 interface CompiledTemplate {
   readonly texts: readonly string[];
   readonly names: readonly string[];
+  /** Scripts already filled, by their quoted values. */
+  readonly rendered: Map<string, string>;
 }
 // Templates are few and rendered once per host: cut each once.
 const compiledTemplates = new Map<string, CompiledTemplate>();
@@ -64,7 +81,7 @@ function compiled(template: string): CompiledTemplate {
     const names = parts.filter((_, i) => i % 2 === 1);
     const common = texts.findIndex((t) => t.includes(COMMON_MARKER));
     if (common >= 0) texts[common] = texts[common].replace(COMMON_MARKER, commonShellLibrary().trimEnd());
-    c = { texts, names };
+    c = { texts, names, rendered: new Map() };
     if (compiledTemplates.size < 256) compiledTemplates.set(template, c);
   }
   return c;
@@ -85,11 +102,29 @@ const SCRIPT_END_LINE = new RegExp(`^${SCRIPT_END}$`, "m");
  * Standard input stays free for secrets.
  */
 export function bashCommand(script: string, user: string, scriptName: string): string {
+  // Keyed by the script itself: a script filled once (renderTemplate) is one string, so most
+  // lookups compare a pointer, not ten kilobytes.
+  const forScript = commandLines.get(script);
+  const who = `${user}\u0000${scriptName}`;
+  const known = forScript?.get(who);
+  if (known !== undefined) return known;
   if (script.includes(SCRIPT_END) && SCRIPT_END_LINE.test(script))
     throw new Error(`a script must not contain a line ${SCRIPT_END}`);
   const sudo = user === "root" ? "" : "sudo -n ";
-  return `${sudo}bash -c "$(cat <<'${SCRIPT_END}'\n${script.replace(/\n$/, "")}\n${SCRIPT_END}\n)" ${shellQuote(scriptName)}`;
+  const body = script.endsWith("\n") ? script.slice(0, -1) : script;
+  // One join: a flat string, copied once, where a template literal would be copied again on first read.
+  const line = [
+    sudo,
+    `bash -c "$(cat <<'${SCRIPT_END}'\n`,
+    body,
+    `\n${SCRIPT_END}\n)" `,
+    shellQuote(scriptName),
+  ].join("");
+  if (forScript) forScript.set(who, line);
+  else remember(commandLines, script, new Map([[who, line]]));
+  return line;
 }
+const commandLines = new Map<string, Map<string, string>>();
 
 /** The script inside a command line made by `bashCommand` (for the offline render and reviews). */
 export function scriptOfCommand(command: string): string | undefined {

@@ -11,7 +11,7 @@ import {
 } from "../../components/kvmNode/scripts";
 import { InputProblems } from "../../sdk/errors";
 import { renderFirewallRuleset, resolveHostBaseline } from "../../sdk/host";
-import { bashCommand } from "../../sdk/scripts/render";
+import { bashCommand, renderTemplate } from "../../sdk/scripts/render";
 import {
   renderApplyScript,
   renderKeyRemoveScript,
@@ -258,6 +258,42 @@ describe("the command line that carries a script to a host", () => {
   it("goes through sudo for another user and refuses a script that could end the here-document", () => {
     assert.match(bashCommand(script, "debian", "x"), /^sudo -n bash -c "\$\(cat <<'FORTRESS_SCRIPT_END'\n/);
     assert.throws(() => bashCommand("echo\nFORTRESS_SCRIPT_END\necho", "root", "x"), /must not contain/);
+  });
+
+  // Both are remembered per input (a hundred agents share most of their scripts); a remembered
+  // answer must be the one its own inputs give, and a refusal must not be remembered away.
+  it("gives each script, user and name its own command line however often it is asked", () => {
+    const runs = (s: string, user: string, name: string) => bashCommand(s, user, name);
+    const a = runs(script, "root", "fortress-a");
+    for (let i = 0; i < 3; i++) {
+      assert.strictEqual(runs(script, "root", "fortress-a"), a);
+      assert.strictEqual(runs(script, "debian", "fortress-a"), `sudo -n ${a}`);
+      assert.ok(runs(script, "root", "fortress-b").endsWith(" 'fortress-b'"));
+      assert.ok(
+        runs(`${script}echo more\n`, "root", "fortress-a").includes("\necho more\nFORTRESS_SCRIPT_END\n"),
+      );
+      assert.ok(
+        runs("echo no newline", "root", "fortress-a").includes("\necho no newline\nFORTRESS_SCRIPT_END\n"),
+      );
+      assert.throws(() => runs("echo\nFORTRESS_SCRIPT_END\necho", "root", "x"), /must not contain/);
+    }
+  });
+
+  it("fills a template with each call's own values, and refuses a missing or unused value every time", () => {
+    const template = "#!/usr/bin/env bash\nA=@@A@@\nB=@@B@@\n";
+    for (let i = 0; i < 3; i++) {
+      assert.strictEqual(
+        renderTemplate(template, { A: "1", B: "x y" }),
+        "#!/usr/bin/env bash\nA='1'\nB='x y'\n",
+      );
+      assert.strictEqual(
+        renderTemplate(template, { A: "1 x", B: "y" }),
+        "#!/usr/bin/env bash\nA='1 x'\nB='y'\n",
+      );
+      assert.strictEqual(renderTemplate(template, { A: 2, B: "y" }), "#!/usr/bin/env bash\nA='2'\nB='y'\n");
+      assert.throws(() => renderTemplate(template, { A: "1" }), /needs a value for @@B@@/);
+      assert.throws(() => renderTemplate(template, { A: "1", B: "x y", C: "z" }), /no placeholder for C/);
+    }
   });
 });
 
