@@ -13,6 +13,7 @@ import { CriticalPath, criticalPath } from "../../sdk/graph";
 import {
   RegisteredNode,
   commandGraph,
+  forgetRegistrations,
   recordDependencies,
   registeredOutputs,
 } from "../../sdk/testing/dependencies";
@@ -34,9 +35,15 @@ async function settleAll(mocks: FortressMocks): Promise<void> {
   }
 }
 
+/** Starts a run from nothing recorded: each run is measured on its own. */
+function fresh(mocks: FortressMocks): void {
+  mocks.reset();
+  forgetRegistrations();
+}
+
 /** Builds n nodes and a mesh over them; returns what was registered. */
 export async function meshOf(mocks: FortressMocks, n: number, run: string): Promise<RecordedResource[]> {
-  mocks.reset();
+  fresh(mocks);
   const nodes = Array.from(
     { length: n },
     (_, i) =>
@@ -97,7 +104,7 @@ function prodConfig(extraFleet: number): Record<string, string> {
 /** Evaluates the prod stack's program (everything it configures), with `extraFleet` more agents. */
 export async function prodStack(mocks: FortressMocks, extraFleet: number): Promise<RecordedResource[]> {
   const config = prodConfig(extraFleet);
-  mocks.reset();
+  fresh(mocks);
   pulumi.runtime.setAllConfig(config, ["fortress:sshPrivateKey"]);
   const out = fortressProgram(new pulumi.Config("fortress"));
   await new Promise((r) => out.meshAddresses.apply(r));
@@ -123,7 +130,7 @@ class Bare extends pulumi.CustomResource {
 
 /** The bare baseline: `count` registrations of one tiny resource. */
 export async function bare(mocks: FortressMocks, count: number, run: string): Promise<void> {
-  mocks.reset();
+  fresh(mocks);
   const all = Array.from({ length: count }, (_, i) => new Bare(`${run}-bare-${i}`));
   await Promise.all(all.map((b) => new Promise((r) => b.urn.apply(r))));
   await settle();
@@ -266,7 +273,7 @@ export async function fair(
   run: string,
   edges = false,
 ): Promise<void> {
-  mocks.reset();
+  fresh(mocks);
   const all: pulumi.Resource[] = [];
   what.forEach((p, i) => {
     const name = `${run}-${i}-${p.name}`;
