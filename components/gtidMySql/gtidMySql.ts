@@ -23,6 +23,7 @@ import {
 } from "../../sdk/residency";
 import { Zone, checkMeshSources, meshAllowsOn, renderMeshDropIn, zoneOf } from "../../sdk/zones";
 import { MeshContract, endpointOf } from "../../sdk/wireguard";
+import { combineRecord } from "../../sdk/outputs";
 import { HostArgs, checkHostArgs, hostForState, hostsForState, meshStepsOn } from "../host/hostArgs";
 import { backupStep, databaseSteps } from "./steps";
 
@@ -264,7 +265,7 @@ export class GtidMySql extends pulumi.ComponentResource {
     if (backupKey) backupStep(steps, this.last[primary.name], backupKey.publicKeyPem);
 
     this.primaryEndpoint = addressOf(primary.name).apply((a) => endpointOf(a, port));
-    this.replicaEndpoints = pulumi.all(
+    this.replicaEndpoints = combineRecord(
       Object.fromEntries(replicas.map((r) => [r.name, addressOf(r.name).apply((a) => endpointOf(a, port))])),
     );
     this.caCertificate = ca.certPem;

@@ -7,6 +7,7 @@ import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { AccountHosts, mySqlConfig, renderMyCnf } from "../../sdk/mysql";
+import { combine, combineOutput, whenKnown } from "../../sdk/outputs";
 import { ResolvedMySqlArgs } from "../../sdk/mysqlArgs";
 import { meshDropInPath } from "../../sdk/zones";
 import { HostArgs } from "../host/hostArgs";
@@ -74,7 +75,7 @@ export function databaseSteps(s: StepInputs): Record<string, remote.Command> {
       after: [install, ...s.meshReady],
     });
     demoted.push(
-      pulumi.all([s.addressOf(h.name), demote.stdout]).apply(([address, out]) => {
+      combineOutput([s.addressOf(h.name), demote.stdout], ([address, out]) => {
         const gtids = reportedGtids(out);
         if (gtids === undefined) {
           throw new pulumi.ResourceError(
@@ -119,9 +120,9 @@ export function databaseSteps(s: StepInputs): Record<string, remote.Command> {
             host: h,
             run: {
               name: "fortress-mysql-promote",
-              script: pulumi
-                .all([pulumi.all(demoted), failed])
-                .apply(([d, f]) => renderPromoteScript({ flavour, demoted: d, ...(f ? { failed: f } : {}) })),
+              script: combine([combine(demoted, (d) => d), failed], ([d, f]) =>
+                renderPromoteScript({ flavour, demoted: d, ...(f ? { failed: f } : {}) }),
+              ),
             },
             after: [install, ...s.meshReady],
           })
@@ -131,7 +132,7 @@ export function databaseSteps(s: StepInputs): Record<string, remote.Command> {
       host: h,
       run: {
         name: "fortress-mysql-configure",
-        script: pulumi.all([myCnf, address, s.caCertPem, cert.certPem]).apply(([c, a, caPem, certPem]) =>
+        script: combine([myCnf, address, s.caCertPem, cert.certPem], ([c, a, caPem, certPem]) =>
           renderConfigureScript({
             flavour,
             role,
@@ -179,7 +180,7 @@ export function databaseSteps(s: StepInputs): Record<string, remote.Command> {
         host: h,
         run: {
           name: "fortress-mysql-replication",
-          script: pulumi.all([source, s.accountHosts]).apply(([src, hosts]) =>
+          script: combine([source, s.accountHosts], ([src, hosts]) =>
             renderReplicationScript({
               flavour,
               role,
@@ -193,9 +194,13 @@ export function databaseSteps(s: StepInputs): Record<string, remote.Command> {
         stdin:
           role === "primary"
             ? pulumi.secret(
-                pulumi.interpolate`${s.adminPassword}\n${s.replicationPassword}\n${s.backupPassword ?? ""}${s.backupPassword ? "\n" : ""}`,
+                combineOutput(
+                  [s.adminPassword, s.replicationPassword, s.backupPassword],
+                  ([admin, replication, backup]) =>
+                    `${admin}\n${replication}\n${backup === undefined ? "" : `${backup}\n`}`,
+                ),
               )
-            : pulumi.secret(pulumi.interpolate`${s.replicationPassword}\n`),
+            : pulumi.secret(whenKnown(s.replicationPassword, (r) => `${r}\n`)),
         after: [config, firewall, ...(role === "replica" && primaryAccounts ? [primaryAccounts] : [])],
         secretOutput: true,
       },
@@ -268,23 +273,21 @@ export function backupStep(
     host: backup.node,
     run: {
       name: "fortress-mysql-backup-target",
-      script: pulumi
-        .all([s.addressOf(s.spec.primary.name), s.caCertPem, publicKeyPem])
-        .apply(([p, caPem, pub]) =>
-          renderBackupTargetScript({
-            flavour,
-            database: s.name,
-            primary: p,
-            port,
-            caPem,
-            publicKeyPem: pub,
-            onCalendar: backup.onCalendar,
-            keep: backup.keep,
-          }),
-        ),
+      script: combine([s.addressOf(s.spec.primary.name), s.caCertPem, publicKeyPem], ([p, caPem, pub]) =>
+        renderBackupTargetScript({
+          flavour,
+          database: s.name,
+          primary: p,
+          port,
+          caPem,
+          publicKeyPem: pub,
+          onCalendar: backup.onCalendar,
+          keep: backup.keep,
+        }),
+      ),
     },
     onDelete: { name: "fortress-mysql-backup-teardown", script: renderBackupTeardownScript(s.name) },
-    stdin: pulumi.secret(pulumi.interpolate`${s.backupPassword}\n`),
+    stdin: pulumi.secret(whenKnown(s.backupPassword, (b) => `${b}\n`)),
     after: [primaryAccounts, ...s.meshReady],
     secretOutput: true,
   });

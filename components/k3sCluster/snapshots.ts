@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { K3S_SNAPSHOT_DIR } from "../../sdk/k3s";
 import { DEFAULT_SNAPSHOT_KEEP } from "../../sdk/k3sArgs";
+import { combine, whenKnown } from "../../sdk/outputs";
 import { HostArgs } from "../host/hostArgs";
 import { hostStep } from "../host/hostStep";
 import {
@@ -35,12 +36,15 @@ export function snapshotSteps(
 ): { privateKeyPem: pulumi.Output<string> } {
   const key = new tls.PrivateKey(`${name}-snapshot-key`, { algorithm: "RSA", rsaBits: 3072 }, { parent });
   const sshPort = (h: HostArgs) => pulumi.unsecret(pulumi.output(h.connection).apply((c) => c.port));
-  const servers = pulumi.all(a.servers.map((s) => pulumi.all([s.name, sshPort(s)])));
+  const servers = combine(
+    a.servers.map((s) => whenKnown(sshPort(s), (port) => [s.name, port] as const)),
+    (list) => list,
+  );
   const target = hostStep(parent, `${name}-snapshots`, {
     host: a.node,
     run: {
       name: "fortress-k3s-snapshot-target",
-      script: pulumi.all([a.addresses, servers]).apply(([addr, list]) =>
+      script: combine([a.addresses, servers], ([addr, list]) =>
         renderSnapshotTargetScript(
           name,
           list.map(([server, port]) => ({ name: server, meshAddress: addr[server], sshPort: port })),
@@ -68,17 +72,15 @@ export function snapshotSteps(
       host: s,
       run: {
         name: "fortress-k3s-snapshot-source",
-        script: pulumi
-          .all([a.addresses, key.publicKeyPem, backupSshKey])
-          .apply(([addr, publicKeyPem, sshKey]) =>
-            renderSnapshotSourceScript({
-              cluster: name,
-              snapshotDir: K3S_SNAPSHOT_DIR,
-              publicKeyPem,
-              backupAddress: addr[a.node.name],
-              backupSshKey: sshKey,
-            }),
-          ),
+        script: combine([a.addresses, key.publicKeyPem, backupSshKey], ([addr, publicKeyPem, sshKey]) =>
+          renderSnapshotSourceScript({
+            cluster: name,
+            snapshotDir: K3S_SNAPSHOT_DIR,
+            publicKeyPem,
+            backupAddress: addr[a.node.name],
+            backupSshKey: sshKey,
+          }),
+        ),
       },
       onDelete: {
         name: "fortress-k3s-snapshot-teardown",
