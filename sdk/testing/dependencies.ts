@@ -90,7 +90,8 @@ export function registeredOutputs(urn: string): Record<string, unknown> | undefi
 /**
  * Empties the mock monitor's own record of registered resources. Pulumi's monitor keeps every
  * resource ever registered in the process; a bench that evaluates a stack over and over should
- * not make each run pay garbage collection over all the runs before it.
+ * not make each run pay garbage collection over all the runs before it. Only between runs that
+ * have settled: a component still registering its outputs would find itself unknown.
  */
 export function forgetRegistrations(): void {
   mockMonitor().resources?.clear();

@@ -225,8 +225,10 @@ function plain(v: unknown): unknown {
 const key = (type: string, name: string) => `${type}::${name}`;
 
 /**
- * The payloads of a run, ready to register again: computed once, outside the timed part. With the
- * run's registered graph, each also knows the ones it waited for (by position), deps first.
+ * The payloads of a run, ready to register again: computed once, outside the timed part, and
+ * before the next run starts (components' outputs are read from the mock monitor, which each run
+ * empties). With the run's registered graph, each also knows the ones it waited for (by
+ * position), deps first.
  */
 export function payloads(resources: readonly RecordedResource[], graph: readonly RegisteredNode[] = []) {
   const at = new Map(resources.map((r, i) => [key(r.type, r.name), i]));
@@ -263,9 +265,9 @@ function componentOutputs(urn: string | undefined, byUrn: ReadonlyMap<string, nu
 
 /**
  * The fair baseline: the same resources, built with their provider classes from the same inputs
- * (secrets still secret) under the same parents, as many as the real run registered, each component
- * registering the outputs it registered, but bare: no component logic, no Outputs between them. With `edges`, each also waits (dependsOn) for what it
- * waited for in the real run.
+ * (secrets still secret) under the same parents, as many as the real run registered, each
+ * component registering the outputs it registered, but bare: no component logic, no Outputs
+ * between them. With `edges`, each also waits (dependsOn) for what it waited for in the real run.
  */
 export async function fair(
   mocks: FortressMocks,
