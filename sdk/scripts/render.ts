@@ -39,23 +39,32 @@ export function shippedFile(file: string): string {
  */
 export function renderTemplate(template: string, values: Readonly<Record<string, string | number>>): string {
   const c = compiled(template);
-  const quoted = c.names.map((name) => {
+  // Hosts of one role get the same script (a hundred agents, one k3s install): fill it once. The
+  // memo is a tree keyed by each raw value in turn, so a repeat quotes nothing and copies nothing.
+  for (const name of c.unique)
     if (!(name in values)) throw new Error(`script template needs a value for @@${name}@@`);
-    return shellQuote(String(values[name]));
-  });
-  const unused = Object.keys(values).filter((k) => !c.names.includes(k));
-  if (unused.length > 0) throw new Error(`script template has no placeholder for ${unused.join(", ")}`);
-  // Hosts of one role get the same script (a hundred agents, one k3s install): fill it once.
-  const key = JSON.stringify(quoted);
-  let script = c.rendered.get(key);
-  if (script === undefined) {
-    const out = [c.texts[0]];
-    quoted.forEach((q, i) => out.push(q, c.texts[i + 1]));
-    script = out.join("");
-    spend(script.length);
-    c.rendered.set(key, script);
+  const given = Object.keys(values);
+  if (given.length !== c.unique.length) {
+    const unused = given.filter((k) => !c.unique.includes(k));
+    throw new Error(`script template has no placeholder for ${unused.join(", ")}`);
   }
-  return script;
+  let node = c.rendered;
+  for (const name of c.unique) {
+    const value = String(values[name]);
+    let next = node.next.get(value);
+    if (next === undefined) {
+      next = { next: new Map() };
+      node.next.set(value, next);
+    }
+    node = next;
+  }
+  if (node.script === undefined) {
+    const out = [c.texts[0]];
+    c.names.forEach((name, i) => out.push(shellQuote(String(values[name])), c.texts[i + 1]));
+    node.script = out.join("");
+    spend(node.script.length);
+  }
+  return node.script;
 }
 
 // Filled scripts and command lines are kept for reuse up to a budget of characters; past it they
@@ -66,7 +75,7 @@ let memoChars = 0;
 function spend(chars: number): void {
   memoChars += chars;
   if (memoChars <= MEMO_CHARS) return;
-  compiledTemplates.forEach((c) => c.rendered.clear());
+  compiledTemplates.forEach((c) => c.rendered.next.clear());
   commandLines.clear();
   memoChars = chars;
 }
@@ -75,8 +84,14 @@ function spend(chars: number): void {
 interface CompiledTemplate {
   readonly texts: readonly string[];
   readonly names: readonly string[];
-  /** Scripts already filled, by their quoted values. */
-  readonly rendered: Map<string, string>;
+  /** The names in the order they first appear, each once. */
+  readonly unique: readonly string[];
+  /** Scripts already filled, by their values in the order of `unique`. */
+  readonly rendered: FilledScripts;
+}
+interface FilledScripts {
+  readonly next: Map<string, FilledScripts>;
+  script?: string;
 }
 // Templates are few and rendered once per host: cut each once.
 const compiledTemplates = new Map<string, CompiledTemplate>();
@@ -88,7 +103,7 @@ function compiled(template: string): CompiledTemplate {
     const names = parts.filter((_, i) => i % 2 === 1);
     const common = texts.findIndex((t) => t.includes(COMMON_MARKER));
     if (common >= 0) texts[common] = texts[common].replace(COMMON_MARKER, commonShellLibrary().trimEnd());
-    c = { texts, names, rendered: new Map() };
+    c = { texts, names, unique: [...new Set(names)], rendered: { next: new Map() } };
     if (compiledTemplates.size < 256) compiledTemplates.set(template, c);
   }
   return c;

@@ -293,6 +293,12 @@ describe("the command line that carries a script to a host", () => {
       assert.strictEqual(renderTemplate(template, { A: 2, B: "y" }), "#!/usr/bin/env bash\nA='2'\nB='y'\n");
       assert.throws(() => renderTemplate(template, { A: "1" }), /needs a value for @@B@@/);
       assert.throws(() => renderTemplate(template, { A: "1", B: "x y", C: "z" }), /no placeholder for C/);
+      // Values that join to the same text stay apart; a placeholder used twice takes one value.
+      const twice = "A=@@A@@\nB=@@B@@\nC=@@A@@\n";
+      assert.strictEqual(renderTemplate(twice, { A: "a", B: "bc" }), "A='a'\nB='bc'\nC='a'\n");
+      assert.strictEqual(renderTemplate(twice, { A: "ab", B: "c" }), "A='ab'\nB='c'\nC='ab'\n");
+      assert.throws(() => renderTemplate(twice, { A: "a", C: "z" }), /needs a value for @@B@@/);
+      assert.throws(() => renderTemplate(twice, { A: "a", B: "b", C: "z" }), /no placeholder for C/);
     }
   });
 });
