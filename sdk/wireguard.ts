@@ -145,32 +145,44 @@ export function endpointOf(host: string, port: number): string {
   return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** The order peers appear in a configuration: by name, so the text changes only when the mesh does. */
+export const byPeerName = (a: string, b: string): number => a.localeCompare(b);
+
 /**
  * The wg-quick configuration of one node, without its private key: the key never leaves the
- * host, the apply script adds it there. Peers sorted by name, so the text changes only when the
- * mesh does.
+ * host, the apply script adds it there. Peers sorted by name (`byPeerName`).
  */
-export function renderWireGuardConfig(
-  self: {
-    readonly name: string;
-    readonly address: string;
-    readonly prefix: number;
-    readonly listenPort: number;
-  },
-  peers: readonly MeshPeer[],
-): string {
-  const lines = [
-    `# Managed by Fortress (WireGuardMesh), node ${self.name}. The apply script adds PrivateKey on the host.`,
-    "[Interface]",
-    `Address = ${self.address}/${self.prefix}`,
-    `ListenPort = ${self.listenPort}`,
-  ];
-  for (const p of [...peers].sort((a, b) => a.name.localeCompare(b.name))) {
-    lines.push("", `# ${p.name}`, "[Peer]", `PublicKey = ${p.publicKey}`, `AllowedIPs = ${p.address}/32`);
-    if (p.endpoint) lines.push(`Endpoint = ${p.endpoint}`);
-    if (p.persistentKeepalive) lines.push(`PersistentKeepalive = ${p.persistentKeepalive}`);
-  }
-  return lines.join("\n") + "\n";
+export function renderWireGuardConfig(self: MeshSelf, peers: readonly MeshPeer[]): string {
+  const sorted = [...peers].sort((a, b) => byPeerName(a.name, b.name));
+  return assembleWireGuardConfig(self, sorted.map(renderPeerSection));
+}
+
+/** What a node's configuration says of the node itself. */
+export interface MeshSelf {
+  readonly name: string;
+  readonly address: string;
+  readonly prefix: number;
+  readonly listenPort: number;
+}
+
+/** One peer's section of a configuration: a mesh renders each once, not once per node that has it. */
+export function renderPeerSection(p: MeshPeer): string {
+  return (
+    `\n# ${p.name}\n[Peer]\nPublicKey = ${p.publicKey}\nAllowedIPs = ${p.address}/32\n` +
+    (p.endpoint ? `Endpoint = ${p.endpoint}\n` : "") +
+    (p.persistentKeepalive ? `PersistentKeepalive = ${p.persistentKeepalive}\n` : "")
+  );
+}
+
+/** A node's configuration from its peers' sections (`renderPeerSection`), already in `byPeerName` order. */
+export function assembleWireGuardConfig(self: MeshSelf, sections: readonly string[]): string {
+  return [
+    `# Managed by Fortress (WireGuardMesh), node ${self.name}. The apply script adds PrivateKey on the host.\n`,
+    "[Interface]\n",
+    `Address = ${self.address}/${self.prefix}\n`,
+    `ListenPort = ${self.listenPort}\n`,
+    ...sections,
+  ].join("");
 }
 
 /** A WireGuard public key: 32 bytes, base64. */

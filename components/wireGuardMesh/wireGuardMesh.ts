@@ -6,13 +6,14 @@ import { combineOutput, combineRecord } from "../../sdk/outputs";
 import { checkComponentName, checkKeys, expect } from "../../sdk/validate";
 import {
   MeshContract,
-  MeshPeer,
   WIREGUARD_KEY,
   WIREGUARD_MESH_KEYS,
+  assembleWireGuardConfig,
+  byPeerName,
   checkMeshSettings,
   endpointOf,
   formatIpv4,
-  renderWireGuardConfig,
+  renderPeerSection,
 } from "../../sdk/wireguard";
 import { CloudFirewall, HostArgs, checkHostArgs, hostsForState, markMeshStep } from "../host/hostArgs";
 import { hostStep } from "../host/hostStep";
@@ -154,24 +155,36 @@ export class WireGuardMesh extends pulumi.ComponentResource {
     // resolved once for the whole mesh, not once per pair, so a mesh of n nodes costs O(n) outputs.
     const endpoints = combineRecord(Object.fromEntries(nodes.map((n) => [n.name, n.publicAddress])));
     const peerTable = combineOutput([distinctKeys, endpoints], (both) => both);
+    // Each peer's section is rendered once for the whole mesh (twice where keepalives differ), not
+    // once per node that has it: a node's configuration is its peers' sections joined.
+    const inOrder = [...names].sort(byPeerName);
+    const sections = peerTable.apply(([keys, hosts]) => {
+      const section = (o: string, nat: boolean) =>
+        renderPeerSection({
+          name: o,
+          publicKey: keys[o],
+          address: addresses[o],
+          // A node behind NAT cannot be dialled first; it dials out and keeps the mapping open.
+          endpoint: natNodes.has(o) ? undefined : endpointOf(hosts[o], listenPort),
+          persistentKeepalive: nat || natNodes.has(o) ? keepalive : undefined,
+        });
+      const fromPublic = Object.fromEntries(inOrder.map((o) => [o, section(o, false)]));
+      const fromNat =
+        natNodes.size > 0 ? Object.fromEntries(inOrder.map((o) => [o, section(o, true)])) : fromPublic;
+      return { fromPublic, fromNat };
+    });
     const peerNames: Record<string, string[]> = {};
     for (const node of nodes) {
-      const others = nodes.filter((o) => o.name !== node.name);
-      peerNames[node.name] = others.map((o) => o.name).sort();
+      const others = inOrder.filter((o) => o !== node.name);
+      peerNames[node.name] = [...others].sort();
       const self = { name: node.name, address: addresses[node.name], prefix, listenPort };
-      const script = peerTable.apply(([keys, hosts]) => {
-        const peers = others.map((o): MeshPeer => {
-          const nat = natNodes.has(o.name) || natNodes.has(node.name);
-          return {
-            name: o.name,
-            publicKey: keys[o.name],
-            address: addresses[o.name],
-            // A node behind NAT cannot be dialled first; it dials out and keeps the mapping open.
-            endpoint: natNodes.has(o.name) ? undefined : endpointOf(hosts[o.name], listenPort),
-            persistentKeepalive: nat ? keepalive : undefined,
-          };
-        });
-        return renderApplyScript(renderWireGuardConfig(self, peers), self.address, prefix, listenPort);
+      const script = sections.apply(({ fromPublic, fromNat }) => {
+        const table = natNodes.has(node.name) ? fromNat : fromPublic;
+        const config = assembleWireGuardConfig(
+          self,
+          others.map((o) => table[o]),
+        );
+        return renderApplyScript(config, self.address, prefix, listenPort);
       });
       this.applied[node.name] = hostStep(this, `${name}-${node.name}-config`, {
         host: node,

@@ -132,6 +132,37 @@ describe("WireGuardMesh", () => {
     );
   });
 
+  it("gives each node the configuration renderWireGuardConfig makes of its peers, NAT and IPv6 included", async () => {
+    // Out of name order, one node behind NAT, one reached over IPv6: every kind of peer section.
+    const hosts: Record<string, string> = {
+      "osl-3": "185.1.2.3",
+      "home-1": "192.0.2.50",
+      "osl-10": "2001:db8::10",
+      "osl-1": "185.1.2.1",
+      "dr-1": "185.1.2.9",
+    };
+    const nodes = Object.entries(hosts).map(([n, h]) => node(n, h));
+    const m = await mesh("mesh", { nodes: nodes.map((n) => n.host()), natNodes: ["home-1"] });
+    const addresses = await valueOf(m.addresses);
+    const keys = await valueOf(m.publicKeys);
+    for (const self of Object.keys(hosts)) {
+      const peers = Object.keys(hosts)
+        .filter((o) => o !== self)
+        .map((o) => ({
+          name: o,
+          publicKey: keys[o],
+          address: addresses[o],
+          endpoint: o === "home-1" ? undefined : o === "osl-10" ? `[${hosts[o]}]:51820` : `${hosts[o]}:51820`,
+          persistentKeepalive: o === "home-1" || self === "home-1" ? 25 : undefined,
+        }));
+      const config = renderWireGuardConfig(
+        { name: self, address: addresses[self], prefix: 24, listenPort: 51820 },
+        peers,
+      );
+      assert.ok(create(`mesh-${self}-config`).includes(`CONFIG='${config}'`), self);
+    }
+  });
+
   it("adding a node changes the others' peer lists, keeps their addresses and replaces nothing", async () => {
     const three = [node("osl-1", "185.1.2.1"), node("osl-2", "185.1.2.2"), node("osl-3", "185.1.2.3")];
     const before = await mesh("m1", { nodes: three.map((n) => n.host()) });
