@@ -32,10 +32,13 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   await fn();
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
-const median = (xs: number[]) => {
+/** The value at fraction q of the sorted values, interpolated (q = 0.5 is the median). */
+const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  const at = (s.length - 1) * q;
+  return s[Math.floor(at)] + (s[Math.ceil(at)] - s[Math.floor(at)]) * (at - Math.floor(at));
 };
+const median = (xs: number[]) => quantile(xs, 0.5);
 const col = (v: string | number, w: number) => String(v).padStart(w);
 
 /** Compares two runs of one program, as the engine would: by resource name, inputs and triggers. */
@@ -71,14 +74,16 @@ async function measure(label: string, run: (tag: string) => Promise<RecordedReso
     times[2].push(await time(() => fair(mocks, what, `${label}-e${i}`, true)));
     times[3].push(await time(() => bare(mocks, resources, `${label}-b${i}`)));
   }
-  const ratio = (base: number[]) => median(times[0].map((r, i) => r / base[i]));
+  const ratios = (base: number[]) => times[0].map((r, i) => r / base[i]);
   return {
     resources,
     repeats: times[0].length,
     ms: times.map(median),
-    fair: ratio(times[1]),
-    edges: ratio(times[2]),
-    bare: ratio(times[3]),
+    fair: median(ratios(times[1])),
+    // The middle half of the runs' fair ratios: how far one run's figure may be from the median.
+    fairSpread: [quantile(ratios(times[1]), 0.25), quantile(ratios(times[1]), 0.75)],
+    edges: median(ratios(times[2])),
+    bare: median(ratios(times[3])),
   };
 }
 
@@ -151,7 +156,8 @@ async function main() {
     ] as const) {
       const m = await measure(`p${extra}`, () => prodStack(mocks, extra));
       console.log(`${label.padEnd(20)}  ${row(m)}`);
-      fairRatios.push(`${label} ${m.fair.toFixed(2)}x`);
+      const [q1, q3] = m.fairSpread.map((q) => q.toFixed(2));
+      fairRatios.push(`${label} ${m.fair.toFixed(2)}x (middle half of ${m.repeats} runs ${q1}-${q3}x)`);
     }
     console.log(
       `\nfair ratio (evaluation time / the same registrations bare; goal <= 1.2x): ${fairRatios.join(", ")}`,
