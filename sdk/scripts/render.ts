@@ -80,6 +80,18 @@ function spend(chars: number): void {
   memoChars = chars;
 }
 
+/**
+ * Forgets every template read, cut and filled, and every command line: the next evaluation starts
+ * as the first one in a new process does. For benchmarks, so that a run does not reuse the
+ * scripts an earlier run filled.
+ */
+export function forgetScriptMemos(): void {
+  shipped.clear();
+  compiledTemplates.clear();
+  commandLines.clear();
+  memoChars = 0;
+}
+
 /** A template cut at its placeholders, the common library already inlined (the library has none). */
 interface CompiledTemplate {
   readonly texts: readonly string[];

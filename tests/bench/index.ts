@@ -9,8 +9,8 @@
 // component registering the outputs it registered, without the components' logic or any Output
 // between them; "+deps" is fair with each registration waiting (dependsOn) for what it waited for
 // in the run. The heap is collected before each measurement when node runs with --expose-gc.
-// Last, prod is measured one process per sample (oneRun.ts), as `pulumi up` evaluates: in one
-// long process, the bench's own work between timed runs moved the ratios by 0.1 or more.
+// Last, prod is measured one process per sample (oneRun.ts): in one long process, the bench's own
+// work between timed runs moved the ratios by 0.1 or more.
 import { execFileSync } from "child_process";
 import * as os from "os";
 import * as path from "path";
@@ -198,8 +198,8 @@ async function main() {
     );
 
     // In one process, what the bench does between timed runs (reading payloads) moved the real
-    // run's time and so the ratio by 0.1 or more. `pulumi up` evaluates once in a new process:
-    // so does each sample here, after the same preparation for real and fair.
+    // run's time and so the ratio by 0.1 or more. Here each sample has a new process of its own,
+    // prepared the same way for real and fair.
     console.log(
       `\nOne process per sample: ${PROCESS_PAIRS} pairs, each process an untimed real run, then one timed real or fair run\n`,
     );

@@ -1,7 +1,7 @@
-// One sample of the bench's process-per-sample measurement (tests/bench/index.ts starts it): as
-// `pulumi up` does, a new process evaluates once. Both kinds prepare alike (an untimed real run,
-// its payloads, a collection); then this times one run of BENCH_MODE (`real` or `fair`) of prod
-// with BENCH_EXTRA more agents and prints its milliseconds.
+// One sample of the bench's process-per-sample measurement (tests/bench/index.ts starts it). Both
+// kinds prepare alike (an untimed real run, its payloads, a collection); then this times one run
+// of BENCH_MODE (`real` or `fair`) of prod with BENCH_EXTRA more agents and prints its
+// milliseconds. Each run starts with no script remembered (workloads.ts, `fresh`).
 import { recordDependencies } from "../../sdk/testing/dependencies";
 import { FortressMocks, installMocks } from "../../sdk/testing/mocks";
 import { withStackTraces } from "../../sdk/testing/stackTraces";

@@ -18,6 +18,7 @@ import {
   registeredOutputs,
 } from "../../sdk/testing/dependencies";
 import { FortressMocks, RecordedResource, settle } from "../../sdk/testing/mocks";
+import { forgetScriptMemos } from "../../sdk/scripts/render";
 import { fortressProgram } from "../../stacks/program";
 import { loadStackConfig } from "../../stacks/render";
 
@@ -35,10 +36,14 @@ async function settleAll(mocks: FortressMocks): Promise<void> {
   }
 }
 
-/** Starts a run from nothing recorded: each run is measured on its own. */
+/**
+ * Starts a run from nothing recorded and no scripts remembered: each run is measured on its own,
+ * filling its scripts as a single evaluation (`pulumi up`) does.
+ */
 function fresh(mocks: FortressMocks): void {
   mocks.reset();
   forgetRegistrations();
+  forgetScriptMemos();
 }
 
 /** Builds n nodes and a mesh over them; returns what was registered. */

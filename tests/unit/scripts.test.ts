@@ -11,7 +11,7 @@ import {
 } from "../../components/kvmNode/scripts";
 import { InputProblems } from "../../sdk/errors";
 import { renderFirewallRuleset, resolveHostBaseline } from "../../sdk/host";
-import { bashCommand, renderTemplate } from "../../sdk/scripts/render";
+import { bashCommand, forgetScriptMemos, renderScriptFile, renderTemplate } from "../../sdk/scripts/render";
 import {
   renderApplyScript,
   renderKeyRemoveScript,
@@ -300,6 +300,16 @@ describe("the command line that carries a script to a host", () => {
       assert.throws(() => renderTemplate(twice, { A: "a", C: "z" }), /needs a value for @@B@@/);
       assert.throws(() => renderTemplate(twice, { A: "a", B: "b", C: "z" }), /no placeholder for C/);
     }
+  });
+
+  it("reads a template once per process, and again after forgetScriptMemos (as a new process would)", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fortress-tpl-")), "t.sh");
+    fs.writeFileSync(file, "A=@@A@@\n");
+    assert.strictEqual(renderScriptFile(file, { A: "1" }), "A='1'\n");
+    fs.writeFileSync(file, "B=@@A@@\n");
+    assert.strictEqual(renderScriptFile(file, { A: "1" }), "A='1'\n");
+    forgetScriptMemos();
+    assert.strictEqual(renderScriptFile(file, { A: "1" }), "B='1'\n");
   });
 });
 
